@@ -1,0 +1,76 @@
+// The byte layout of a .vsi shard file, version 1 (docs/FORMATS.md, "Shard file").
+//
+// A shard file is read through mmap with no parsing step: the node section is
+// the in-memory graph the search walks. All integers are little-endian; every
+// section starts on a 64-byte boundary and carries an XXH64 checksum in the
+// section table. Only lib/format/shard_writer.cc and shard_reader.cc touch
+// these structs.
+//
+//   [ShardHeader 128 B][SectionEntry × section_count][pad]
+//   [section 0][pad] … [section n-1][pad]
+//   [ShardTrailer 32 B]
+#pragma once
+
+#include <cstdint>
+
+namespace vs::format {
+
+inline constexpr char kShardMagic[8] = {'V', 'S', 'S', 'H', 'A', 'R', 'D', '\0'};
+inline constexpr char kShardTrailerMagic[8] = {'V', 'S', 'S', 'H', 'E', 'N', 'D', '\0'};
+inline constexpr uint32_t kShardFormatVersion = 1;
+inline constexpr uint64_t kShardAlignment = 64;
+
+enum class SectionKind : uint32_t {
+  kNodes = 1,         // count × node_stride: float vector[dim_padded], u32 degree, u32 links[m0]
+  kLevels = 2,        // u8 level per node (0 = base layer only)
+  kUpperOffsets = 3,  // u32 per node: index into kUpperLinks of its level-1 block
+  kUpperLinks = 4,    // per node with level L ≥ 1: L blocks of (u32 degree, u32 links[m])
+  kIdOffsets = 5,     // u64 × (count + 1) into kIdBytes
+  kIdBytes = 6,       // UTF-8 ids, concatenated
+  kMetaOffsets = 7,   // u64 × (count + 1) into kMetaBytes
+  kMetaBytes = 8,     // raw JSON objects, concatenated
+};
+inline constexpr uint32_t kSectionCount = 8;
+
+struct ShardHeader {
+  char magic[8];
+  uint32_t format_version;
+  uint32_t header_bytes;  // sizeof(ShardHeader)
+  uint32_t dim;
+  uint32_t dim_padded;    // dim rounded up to 16 floats; the padding is zero
+  uint32_t metric;        // vs::Metric
+  uint32_t element_type;  // 0 = float32
+  uint32_t m;             // max links per node on upper levels
+  uint32_t m0;            // max links per node on the base level (2 m)
+  uint32_t ef_construction;
+  uint32_t entry_point;   // node id of the top-level entry
+  int32_t max_level;      // -1 when count == 0
+  uint32_t section_count;
+  uint64_t count;         // nodes (documents)
+  uint64_t node_stride;   // bytes per node in kNodes, a multiple of 64
+  uint64_t file_bytes;    // whole file, trailer included
+  uint64_t section_table_checksum;  // XXH64 of the section table
+  uint64_t build_seed;
+  uint8_t reserved[24];
+  uint64_t header_checksum;  // XXH64 of the bytes before this field
+};
+static_assert(sizeof(ShardHeader) == 128, "the shard header is 128 bytes");
+
+struct SectionEntry {
+  uint32_t kind;  // SectionKind
+  uint32_t reserved;
+  uint64_t offset;  // from the start of the file, a multiple of 64
+  uint64_t bytes;
+  uint64_t checksum;  // XXH64 of the section's bytes
+};
+static_assert(sizeof(SectionEntry) == 32, "a section entry is 32 bytes");
+
+struct ShardTrailer {
+  char magic[8];
+  uint64_t file_bytes;       // repeats the header's: a truncated file cannot match
+  uint64_t header_checksum;  // repeats the header's
+  uint64_t reserved;
+};
+static_assert(sizeof(ShardTrailer) == 32, "the shard trailer is 32 bytes");
+
+}  // namespace vs::format

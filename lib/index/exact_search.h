@@ -1,0 +1,18 @@
+// Exact (brute-force) k-nearest-neighbour search over a GraphView's vectors.
+//
+// The ground truth for recall: compares the query with every vector. Results
+// are sorted closest first; ties broken by node id. Thread-safe.
+#pragma once
+
+#include <span>
+#include <vector>
+
+#include "index/graph.h"
+#include "index/search_context.h"
+
+namespace vs {
+
+void exact_search(const GraphView& graph, std::span<const float> query, size_t k, SearchContext& context,
+                  std::vector<Neighbor>& out);
+
+}  // namespace vs

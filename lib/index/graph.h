@@ -1,0 +1,59 @@
+// GraphView: a read-only view of an HNSW graph laid out as in a shard file.
+//
+// The same layout is used by the builder (in its own buffers) and by readers
+// (over a mapped .vsi file), so the search code runs on both unchanged. Node i
+// occupies `node_stride` bytes at nodes + i * node_stride: its vector
+// (dim_padded floats, zero padded, 64-byte aligned) followed by its base-level
+// adjacency (u32 degree, u32 links[m0]). Upper levels live in `upper_links`.
+// A GraphView does not own memory; it is valid while its owner lives.
+// Thread-safe for concurrent readers.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "core/metric.h"
+
+namespace vs {
+
+struct GraphView {
+  const std::byte* nodes = nullptr;
+  size_t node_stride = 0;
+  size_t vector_bytes = 0;  // offset of the adjacency inside a node
+  uint32_t dim = 0;
+  uint32_t dim_padded = 0;
+  Metric metric = Metric::kL2;
+  uint32_t m = 0;
+  uint32_t m0 = 0;
+  uint32_t count = 0;
+  uint32_t entry_point = 0;
+  int32_t max_level = -1;
+  const uint8_t* levels = nullptr;
+  const uint32_t* upper_offsets = nullptr;
+  const uint32_t* upper_links = nullptr;
+
+  const float* vector(uint32_t node) const {
+    return reinterpret_cast<const float*>(nodes + node * node_stride);
+  }
+  // Base-level adjacency: [degree, link0, link1, ...].
+  const uint32_t* links0(uint32_t node) const {
+    return reinterpret_cast<const uint32_t*>(nodes + node * node_stride + vector_bytes);
+  }
+  // Adjacency on `level` ≥ 1: [degree, link0, ...]; the node's level must be ≥ level.
+  const uint32_t* links_upper(uint32_t node, int level) const {
+    return upper_links + upper_offsets[node] + static_cast<size_t>(level - 1) * (m + 1);
+  }
+  const uint32_t* links(uint32_t node, int level) const {
+    return level == 0 ? links0(node) : links_upper(node, level);
+  }
+};
+
+// Sizes shared by the builder and the file format.
+inline uint32_t padded_dim(uint32_t dim) { return (dim + 15u) & ~15u; }
+inline size_t round_up64(size_t bytes) { return (bytes + 63u) & ~size_t{63}; }
+inline size_t vector_bytes_for(uint32_t dim) { return round_up64(size_t{padded_dim(dim)} * 4); }
+inline size_t node_stride_for(uint32_t dim, uint32_t m0) {
+  return vector_bytes_for(dim) + round_up64(size_t{m0 + 1} * 4);
+}
+
+}  // namespace vs

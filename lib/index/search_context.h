@@ -1,0 +1,45 @@
+// SearchContext: the per-thread scratch space of a search, reused across queries.
+//
+// Holds an epoch-stamped visited set (clearing is O(1): bump the epoch) and the
+// candidate/result heaps, so a search allocates nothing once the context has
+// grown to the largest graph it has seen. Not thread-safe: one per thread
+// (e.g. in a tbb::enumerable_thread_specific).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace vs {
+
+struct Neighbor {
+  float distance;
+  uint32_t node;
+  bool operator<(const Neighbor& other) const {
+    return distance < other.distance || (distance == other.distance && node < other.node);
+  }
+};
+
+class VisitedSet {
+ public:
+  // Prepares for a new search over `count` nodes: O(1) except on growth or epoch wrap.
+  void reset(uint32_t count);
+  bool test_and_set(uint32_t node) {
+    if (stamps_[node] == epoch_) return true;
+    stamps_[node] = epoch_;
+    return false;
+  }
+  bool test(uint32_t node) const { return stamps_[node] == epoch_; }
+
+ private:
+  std::vector<uint16_t> stamps_;
+  uint16_t epoch_ = 0;
+};
+
+struct SearchContext {
+  VisitedSet visited;
+  std::vector<Neighbor> candidates;  // min-heap by distance
+  std::vector<Neighbor> results;     // max-heap by distance, size ≤ ef
+  std::vector<float> query;          // the query padded to dim_padded
+};
+
+}  // namespace vs

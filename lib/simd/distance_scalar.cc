@@ -1,0 +1,29 @@
+// The portable reference kernels: every SIMD kernel is tested against these.
+#include "simd/distance.h"
+
+namespace vs::simd {
+namespace {
+
+float l2sq_scalar(const float* a, const float* b, size_t dim) {
+  float sum = 0.0f;
+  for (size_t i = 0; i < dim; ++i) {
+    float d = a[i] - b[i];
+    sum += d * d;
+  }
+  return sum;
+}
+
+float dot_scalar(const float* a, const float* b, size_t dim) {
+  float sum = 0.0f;
+  for (size_t i = 0; i < dim; ++i) sum += a[i] * b[i];
+  return sum;
+}
+
+}  // namespace
+
+const Kernels& scalar_kernels() {
+  static const Kernels k{Isa::kScalar, "scalar", l2sq_scalar, dot_scalar};
+  return k;
+}
+
+}  // namespace vs::simd
