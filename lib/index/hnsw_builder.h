@@ -1,0 +1,56 @@
+// HNSW construction (Malkov & Yashunin), in parallel on all cores with oneTBB.
+//
+// build_hnsw() takes `count` vectors of `dim` floats (contiguous, already
+// normalised for cosine) and returns the graph in the shard-file layout
+// (index/graph.h): the node buffer with vectors and base-level links, levels,
+// and upper-level links, ready for ShardWriter. Neighbours are chosen with the
+// paper's heuristic. Locks are per node; the only global lock is taken when a
+// node's level exceeds the current top, which happens O(log n) times.
+// Levels are drawn from a seeded hash of the node number, so the level
+// structure does not depend on thread scheduling. Runs in the caller's
+// task_arena (limit threads there).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "core/metric.h"
+#include "core/status.h"
+#include "index/graph.h"
+
+namespace vs {
+
+struct HnswParams {
+  uint32_t m = 16;
+  uint32_t ef_construction = 200;
+  uint64_t seed = 100;
+};
+
+// Owns a built graph's buffers; view() is valid while it lives.
+struct BuiltGraph {
+  uint32_t dim = 0;
+  Metric metric = Metric::kL2;
+  HnswParams params;
+  uint32_t count = 0;
+  uint32_t entry_point = 0;
+  int32_t max_level = -1;
+  std::unique_ptr<std::byte[], void (*)(std::byte*)> nodes{nullptr, nullptr};  // 64-byte aligned
+  size_t node_stride = 0;
+  std::vector<uint8_t> levels;
+  std::vector<uint32_t> upper_offsets;
+  std::vector<uint32_t> upper_links;
+
+  GraphView view() const;
+};
+
+// Called from time to time with the number of nodes inserted so far (any thread, serialised).
+using BuildProgress = void (*)(void* user, uint64_t done, uint64_t total);
+
+// Errors: Usage for m < 2 or m > 255, ef_construction < 1, dim == 0, or more than 2^32-2 vectors.
+Expected<BuiltGraph> build_hnsw(std::span<const float> vectors, uint32_t dim, Metric metric,
+                                const HnswParams& params, BuildProgress progress = nullptr,
+                                void* progress_user = nullptr);
+
+}  // namespace vs
