@@ -3,7 +3,8 @@
 // The file is written through Env (temporary name, fsync, rename, directory
 // fsync): a crash leaves either no file or a complete one. `ids` and `metas`
 // are indexed by node number and must have graph.count entries. Returns the
-// header checksum that identifies the file's contents (kept in the manifest).
+// header checksum that identifies the file's contents (kept in the manifest)
+// and the file's size.
 #pragma once
 
 #include <string>
@@ -16,7 +17,12 @@
 
 namespace vs {
 
-Expected<uint64_t> write_shard(Env& env, const std::string& path, const BuiltGraph& graph,
+struct ShardFileInfo {
+  uint64_t header_checksum = 0;
+  uint64_t bytes = 0;
+};
+
+Expected<ShardFileInfo> write_shard(Env& env, const std::string& path, const BuiltGraph& graph,
                                const std::vector<std::string>& ids, const std::vector<std::string>& metas);
 
 }  // namespace vs

@@ -31,6 +31,7 @@ struct GraphView {
   const uint8_t* levels = nullptr;
   const uint32_t* upper_offsets = nullptr;
   const uint32_t* upper_links = nullptr;
+  size_t upper_words = 0;  // length of upper_links, for bounds checks on untrusted files
 
   const float* vector(uint32_t node) const {
     return reinterpret_cast<const float*>(nodes + node * node_stride);

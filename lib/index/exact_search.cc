@@ -1,0 +1,37 @@
+#include "index/exact_search.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "index/distance_fn.h"
+
+namespace vs {
+
+void exact_search(const GraphView& graph, std::span<const float> query, size_t k, SearchContext& context,
+                  std::vector<Neighbor>& out) {
+  out.clear();
+  if (graph.count == 0 || k == 0) return;
+  context.query.assign(graph.dim_padded, 0.0f);
+  std::memcpy(context.query.data(), query.data(), std::min<size_t>(query.size(), graph.dim) * sizeof(float));
+  const DistanceFn distance = DistanceFn::for_metric(graph.metric);
+
+  // A max-heap of the k best so far (ordered by Neighbor::operator<, so ties
+  // on distance resolve by node id and the result is deterministic).
+  auto& best = context.results;
+  best.clear();
+  for (uint32_t node = 0; node < graph.count; ++node) {
+    Neighbor candidate{distance(context.query.data(), graph.vector(node), graph.dim_padded), node};
+    if (best.size() < k) {
+      best.push_back(candidate);
+      std::push_heap(best.begin(), best.end());
+    } else if (candidate < best.front()) {
+      std::pop_heap(best.begin(), best.end());
+      best.back() = candidate;
+      std::push_heap(best.begin(), best.end());
+    }
+  }
+  std::sort_heap(best.begin(), best.end());
+  out.assign(best.begin(), best.end());
+}
+
+}  // namespace vs

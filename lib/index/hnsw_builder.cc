@@ -1,0 +1,328 @@
+#include "index/hnsw_builder.h"
+
+#include <tbb/blocked_range.h>
+#include <tbb/enumerable_thread_specific.h>
+#include <tbb/parallel_for.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+
+#include "index/distance_fn.h"
+#include "index/search_context.h"
+
+namespace vs {
+namespace {
+
+// Levels above this are never drawn in practice (probability m^-31); the cap
+// keeps a level in one byte and bounds the upper-link arrays.
+constexpr int kMaxLevel = 31;
+
+void free_aligned(std::byte* p) { std::free(p); }
+
+struct FartherFirst {
+  bool operator()(const Neighbor& a, const Neighbor& b) const { return a.distance < b.distance; }
+};
+struct CloserFirst {
+  bool operator()(const Neighbor& a, const Neighbor& b) const { return a.distance > b.distance; }
+};
+
+// splitmix64: a seeded, well-mixed hash of the node number, so each node's
+// level is fixed by (seed, node) and not by which thread inserts it when.
+uint64_t mix(uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+int draw_level(uint64_t seed, uint32_t node, double level_mult) {
+  double u = (static_cast<double>(mix(seed ^ mix(node)) >> 11) + 1.0) / 9007199254740993.0;  // (0, 1]
+  int level = static_cast<int>(-std::log(u) * level_mult);
+  return std::min(level, kMaxLevel);
+}
+
+// Per-thread scratch for insertions: the search context plus selection buffers.
+struct BuildScratch {
+  SearchContext search;
+  std::vector<Neighbor> selected;
+  std::vector<Neighbor> pool;
+  std::vector<uint32_t> links_copy;
+};
+
+class Builder {
+ public:
+  Builder(BuiltGraph& g, const DistanceFn& distance)
+      : g_(g), view_(g.view()), distance_(distance), locks_(g.count) {}
+
+  void insert(uint32_t node, BuildScratch& scratch);
+  uint32_t entry_point() const { return entry_point_.load(); }
+  int max_level() const { return max_level_.load(); }
+
+ private:
+  uint32_t max_degree(int level) const { return level == 0 ? view_.m0 : view_.m; }
+  uint32_t* mutable_links(uint32_t node, int level) { return const_cast<uint32_t*>(view_.links(node, level)); }
+  float node_distance(uint32_t a, uint32_t b) const {
+    return distance_(view_.vector(a), view_.vector(b), view_.dim_padded);
+  }
+  void copy_links(uint32_t node, int level, std::vector<uint32_t>& out);
+  uint32_t greedy_descend(const float* query, uint32_t entry, int from_level, int to_level, BuildScratch& s);
+  void search_level(const float* query, uint32_t entry, int level, BuildScratch& s);
+  void select_neighbours(std::vector<Neighbor>& candidates, uint32_t max_count, std::vector<Neighbor>& out);
+  void connect(uint32_t node, int level, BuildScratch& s);
+
+  BuiltGraph& g_;
+  GraphView view_;
+  DistanceFn distance_;
+  std::vector<std::mutex> locks_;
+  std::mutex top_lock_;  // guards entry_point / max_level changes
+  std::atomic<uint32_t> entry_point_{0};
+  std::atomic<int> max_level_{-1};
+};
+
+void Builder::copy_links(uint32_t node, int level, std::vector<uint32_t>& out) {
+  std::lock_guard<std::mutex> guard(locks_[node]);
+  const uint32_t* links = view_.links(node, level);
+  out.assign(links + 1, links + 1 + links[0]);
+}
+
+uint32_t Builder::greedy_descend(const float* query, uint32_t entry, int from_level, int to_level,
+                                 BuildScratch& s) {
+  uint32_t current = entry;
+  float current_distance = distance_(query, view_.vector(current), view_.dim_padded);
+  for (int level = from_level; level > to_level; --level) {
+    bool improved = true;
+    while (improved) {
+      improved = false;
+      copy_links(current, level, s.links_copy);
+      for (uint32_t candidate : s.links_copy) {
+        float d = distance_(query, view_.vector(candidate), view_.dim_padded);
+        if (d < current_distance) {
+          current_distance = d;
+          current = candidate;
+          improved = true;
+        }
+      }
+    }
+  }
+  return current;
+}
+
+// Best-first search of one level with ef_construction candidates; leaves the
+// result (unordered) in s.search.results.
+void Builder::search_level(const float* query, uint32_t entry, int level, BuildScratch& s) {
+  const size_t ef = g_.params.ef_construction;
+  auto& candidates = s.search.candidates;
+  auto& results = s.search.results;
+  candidates.clear();
+  results.clear();
+  s.search.visited.reset(view_.count);
+
+  float d0 = distance_(query, view_.vector(entry), view_.dim_padded);
+  s.search.visited.test_and_set(entry);
+  candidates.push_back({d0, entry});
+  results.push_back({d0, entry});
+  while (!candidates.empty()) {
+    Neighbor closest = candidates.front();
+    if (closest.distance > results.front().distance && results.size() >= ef) break;
+    std::pop_heap(candidates.begin(), candidates.end(), CloserFirst{});
+    candidates.pop_back();
+    copy_links(closest.node, level, s.links_copy);
+    for (uint32_t neighbour : s.links_copy) {
+      if (s.search.visited.test_and_set(neighbour)) continue;
+      float d = distance_(query, view_.vector(neighbour), view_.dim_padded);
+      if (results.size() >= ef && d >= results.front().distance) continue;
+      candidates.push_back({d, neighbour});
+      std::push_heap(candidates.begin(), candidates.end(), CloserFirst{});
+      results.push_back({d, neighbour});
+      std::push_heap(results.begin(), results.end(), FartherFirst{});
+      if (results.size() > ef) {
+        std::pop_heap(results.begin(), results.end(), FartherFirst{});
+        results.pop_back();
+      }
+    }
+  }
+}
+
+// The paper's heuristic (algorithm 4): take candidates closest first, and keep
+// one only if it is closer to the new node than to every neighbour kept so
+// far. This keeps links pointing in diverse directions, which is what lets
+// greedy search cross between clusters.
+void Builder::select_neighbours(std::vector<Neighbor>& candidates, uint32_t max_count,
+                                std::vector<Neighbor>& out) {
+  out.clear();
+  std::sort(candidates.begin(), candidates.end());
+  if (candidates.size() <= max_count) {
+    out = candidates;
+    return;
+  }
+  for (const Neighbor& candidate : candidates) {
+    if (out.size() >= max_count) break;
+    bool diverse = true;
+    for (const Neighbor& kept : out) {
+      if (node_distance(candidate.node, kept.node) < candidate.distance) {
+        diverse = false;
+        break;
+      }
+    }
+    if (diverse) out.push_back(candidate);
+  }
+}
+
+// Links `node` to s.selected at `level`, and each selected neighbour back to
+// `node`, shrinking the neighbour's list with the heuristic when it is full.
+void Builder::connect(uint32_t node, int level, BuildScratch& s) {
+  const uint32_t limit = max_degree(level);
+  {
+    std::lock_guard<std::mutex> guard(locks_[node]);
+    uint32_t* links = mutable_links(node, level);
+    links[0] = static_cast<uint32_t>(s.selected.size());
+    for (size_t i = 0; i < s.selected.size(); ++i) links[1 + i] = s.selected[i].node;
+  }
+  for (const Neighbor& selected : s.selected) {
+    uint32_t other = selected.node;
+    std::lock_guard<std::mutex> guard(locks_[other]);
+    uint32_t* links = mutable_links(other, level);
+    uint32_t degree = links[0];
+    if (std::find(links + 1, links + 1 + degree, node) != links + 1 + degree) continue;
+    if (degree < limit) {
+      links[1 + degree] = node;
+      links[0] = degree + 1;
+      continue;
+    }
+    s.pool.clear();
+    s.pool.push_back({selected.distance, node});
+    for (uint32_t i = 0; i < degree; ++i) s.pool.push_back({node_distance(other, links[1 + i]), links[1 + i]});
+    std::vector<Neighbor> kept;
+    kept.reserve(limit);
+    select_neighbours(s.pool, limit, kept);
+    links[0] = static_cast<uint32_t>(kept.size());
+    for (size_t i = 0; i < kept.size(); ++i) links[1 + i] = kept[i].node;
+  }
+}
+
+void Builder::insert(uint32_t node, BuildScratch& s) {
+  const int level = g_.levels[node];
+  std::unique_lock<std::mutex> top_guard(top_lock_);
+  const int top = max_level_.load();
+  if (top < 0) {  // the first node becomes the entry point
+    entry_point_ = node;
+    max_level_ = level;
+    return;
+  }
+  // Only an insertion that raises the top level keeps the global lock.
+  if (level <= top) top_guard.unlock();
+  const uint32_t entry = entry_point_.load();
+
+  const float* query = view_.vector(node);
+  uint32_t current = greedy_descend(query, entry, top, level, s);
+  for (int l = std::min(level, top); l >= 0; --l) {
+    search_level(query, current, l, s);
+    s.pool.assign(s.search.results.begin(), s.search.results.end());
+    // The search may reach the node itself through a neighbour that already links to it.
+    std::erase_if(s.pool, [node](const Neighbor& n) { return n.node == node; });
+    std::vector<Neighbor> candidates = s.pool;
+    select_neighbours(candidates, g_.params.m, s.selected);
+    current = candidates.empty() ? current : candidates.front().node;
+    connect(node, l, s);
+  }
+  if (level > top) {
+    entry_point_ = node;
+    max_level_ = level;
+  }
+}
+
+}  // namespace
+
+GraphView BuiltGraph::view() const {
+  GraphView v;
+  v.nodes = nodes.get();
+  v.node_stride = node_stride;
+  v.vector_bytes = vector_bytes_for(dim);
+  v.dim = dim;
+  v.dim_padded = padded_dim(dim);
+  v.metric = metric;
+  v.m = params.m;
+  v.m0 = 2 * params.m;
+  v.count = count;
+  v.entry_point = entry_point;
+  v.max_level = max_level;
+  v.levels = levels.data();
+  v.upper_offsets = upper_offsets.data();
+  v.upper_links = upper_links.data();
+  v.upper_words = upper_links.size();
+  return v;
+}
+
+Expected<BuiltGraph> build_hnsw(std::span<const float> vectors, uint32_t dim, Metric metric,
+                                const HnswParams& params, BuildProgress progress, void* progress_user) {
+  if (dim == 0) return Status::Usage("dimension must be positive");
+  if (params.m < 2 || params.m > 255) return Status::Usage("-M must be between 2 and 255");
+  if (params.ef_construction < 1) return Status::Usage("--ef-construction must be positive");
+  if (vectors.size() % dim != 0) return Status::Internal("vector buffer is not a multiple of dim");
+  const size_t count = vectors.size() / dim;
+  if (count > 0xFFFFFFFEu) return Status::Usage("a shard holds at most 4294967294 vectors");
+
+  BuiltGraph g;
+  g.dim = dim;
+  g.metric = metric;
+  g.params = params;
+  g.count = static_cast<uint32_t>(count);
+  const uint32_t m0 = 2 * params.m;
+  g.node_stride = node_stride_for(dim, m0);
+  const size_t node_bytes = std::max<size_t>(64, g.node_stride * count);
+  void* raw = std::aligned_alloc(64, node_bytes);
+  if (raw == nullptr) return Status::IoError("out of memory allocating the graph");
+  std::memset(raw, 0, node_bytes);
+  g.nodes = {static_cast<std::byte*>(raw), free_aligned};
+  for (size_t i = 0; i < count; ++i) {
+    std::memcpy(g.nodes.get() + i * g.node_stride, vectors.data() + i * dim, dim * sizeof(float));
+  }
+
+  // Levels first, so the upper-link arrays can be sized once and never move
+  // while threads write into them.
+  const double level_mult = 1.0 / std::log(static_cast<double>(params.m));
+  g.levels.resize(count);
+  g.upper_offsets.resize(count);
+  size_t upper_size = 0;
+  for (uint32_t i = 0; i < count; ++i) {
+    int level = draw_level(params.seed, i, level_mult);
+    g.levels[i] = static_cast<uint8_t>(level);
+    g.upper_offsets[i] = static_cast<uint32_t>(upper_size);
+    upper_size += static_cast<size_t>(level) * (params.m + 1);
+  }
+  if (upper_size > 0xFFFFFFFFu) return Status::Usage("too many vectors for one shard");
+  g.upper_links.assign(upper_size, 0);
+  if (count == 0) return g;
+
+  DistanceFn distance = DistanceFn::for_metric(metric);
+  Builder builder(g, distance);
+  tbb::enumerable_thread_specific<BuildScratch> scratch;
+  std::atomic<uint64_t> done{0};
+  std::mutex progress_lock;
+  const uint64_t report_every = std::max<uint64_t>(1, count / 100);
+
+  BuildScratch& first = scratch.local();
+  builder.insert(0, first);
+  tbb::parallel_for(tbb::blocked_range<uint32_t>(1, static_cast<uint32_t>(count), 64),
+                    [&](const tbb::blocked_range<uint32_t>& range) {
+                      BuildScratch& s = scratch.local();
+                      for (uint32_t i = range.begin(); i != range.end(); ++i) {
+                        builder.insert(i, s);
+                        uint64_t n = done.fetch_add(1) + 2;
+                        if (progress != nullptr && n % report_every == 0) {
+                          std::lock_guard<std::mutex> guard(progress_lock);
+                          progress(progress_user, n, count);
+                        }
+                      }
+                    });
+
+  g.entry_point = builder.entry_point();
+  g.max_level = builder.max_level();
+  return g;
+}
+
+}  // namespace vs

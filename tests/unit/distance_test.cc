@@ -1,0 +1,80 @@
+// Every SIMD kernel the CPU can run agrees with the scalar reference.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include "simd/distance.h"
+
+namespace vs::simd {
+namespace {
+
+std::vector<float> random_vector(std::mt19937& rng, size_t dim) {
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  std::vector<float> v(dim);
+  for (float& x : v) x = normal(rng);
+  return v;
+}
+
+void expect_close(float expected, float actual, size_t dim) {
+  EXPECT_NEAR(expected, actual, 1e-4f * (1.0f + std::fabs(expected))) << "dim " << dim;
+}
+
+class KernelTest : public ::testing::TestWithParam<Isa> {};
+
+TEST_P(KernelTest, MatchesScalarReferenceForEveryLength) {
+  const Kernels* kernels = kernels_for(GetParam());
+  if (kernels == nullptr) GTEST_SKIP() << "this CPU cannot run the ISA";
+  const Kernels& ref = scalar_kernels();
+  std::mt19937 rng(7);
+  for (size_t dim : {1, 2, 3, 7, 8, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, 128, 784, 1000}) {
+    auto a = random_vector(rng, dim);
+    auto b = random_vector(rng, dim);
+    expect_close(ref.l2sq(a.data(), b.data(), dim), kernels->l2sq(a.data(), b.data(), dim), dim);
+    expect_close(ref.dot(a.data(), b.data(), dim), kernels->dot(a.data(), b.data(), dim), dim);
+  }
+}
+
+TEST_P(KernelTest, UnalignedInputs) {
+  const Kernels* kernels = kernels_for(GetParam());
+  if (kernels == nullptr) GTEST_SKIP() << "this CPU cannot run the ISA";
+  std::mt19937 rng(11);
+  auto a = random_vector(rng, 203);
+  auto b = random_vector(rng, 203);
+  for (size_t offset = 0; offset < 3; ++offset) {
+    size_t dim = 200;
+    expect_close(scalar_kernels().l2sq(a.data() + offset, b.data() + offset, dim),
+                 kernels->l2sq(a.data() + offset, b.data() + offset, dim), dim);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(AllIsas, KernelTest, ::testing::Values(Isa::kScalar, Isa::kAvx2, Isa::kAvx512));
+
+TEST(Kernels, KnownValues) {
+  const float a[3] = {1, 2, 3};
+  const float b[3] = {4, 6, 3};
+  EXPECT_FLOAT_EQ(kernels().l2sq(a, b, 3), 25.0f);
+  EXPECT_FLOAT_EQ(kernels().dot(a, b, 3), 25.0f);
+}
+
+TEST(Normalize, UnitLengthAndZeroRejected) {
+  std::vector<float> v = {3, 4};
+  ASSERT_TRUE(normalize(v));
+  EXPECT_FLOAT_EQ(v[0], 0.6f);
+  EXPECT_FLOAT_EQ(v[1], 0.8f);
+  std::vector<float> zero = {0, 0, 0};
+  EXPECT_FALSE(normalize(zero));
+}
+
+TEST(Distance, MetricsOrderAsDocumented) {
+  const float a[2] = {1, 0};
+  const float b[2] = {0.6f, 0.8f};
+  EXPECT_FLOAT_EQ(distance(kernels(), Metric::kCosine, a, b, 2), 0.4f);
+  EXPECT_FLOAT_EQ(distance(kernels(), Metric::kIP, a, b, 2), -0.6f);
+  EXPECT_FLOAT_EQ(score_from_distance(Metric::kCosine, 0.4f), 0.6f);
+  EXPECT_FLOAT_EQ(score_from_distance(Metric::kL2, 4.0f), -2.0f);
+}
+
+}  // namespace
+}  // namespace vs::simd

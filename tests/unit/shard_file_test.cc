@@ -1,0 +1,133 @@
+// .vsi round trip, and detection of truncation and corruption.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <fstream>
+#include <iterator>
+
+#include "format/shard_reader.h"
+#include "format/shard_writer.h"
+#include "index/hnsw_search.h"
+#include "test_data.h"
+
+namespace vs {
+namespace {
+
+class ShardFileTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/vs-shard-test-XXXXXX";
+    dir_ = mkdtemp(tmpl);
+    path_ = dir_ + "/a.vsi";
+    vectors_ = testing::clustered_vectors(500, kDim, 5, 2);
+    auto graph = build_hnsw(vectors_, kDim, Metric::kL2, HnswParams{8, 40, 3});
+    ASSERT_TRUE(graph.ok());
+    for (int i = 0; i < 500; ++i) {
+      ids_.push_back("doc" + std::to_string(i));
+      metas_.push_back(R"({"n":)" + std::to_string(i) + "}");
+    }
+    auto written = write_shard(Env::posix(), path_, *graph, ids_, metas_);
+    ASSERT_TRUE(written.ok()) << written.status().message();
+    bytes_ = read_all(path_);
+    ASSERT_EQ(written->bytes, bytes_.size());
+  }
+  void TearDown() override { std::system(("rm -rf '" + dir_ + "'").c_str()); }
+
+  static std::string read_all(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), {}};
+  }
+  void write_variant(const std::string& bytes) {
+    std::ofstream out(path_, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  }
+
+  static constexpr uint32_t kDim = 12;
+  std::string dir_, path_, bytes_;
+  std::vector<float> vectors_;
+  std::vector<std::string> ids_, metas_;
+};
+
+TEST_F(ShardFileTest, RoundTripKeepsVectorsIdsMetaAndSearch) {
+  auto reader = ShardReader::open(path_);
+  ASSERT_TRUE(reader.ok()) << reader.status().message();
+  const ShardReader& r = **reader;
+  EXPECT_EQ(r.dim(), kDim);
+  EXPECT_EQ(r.count(), 500u);
+  EXPECT_EQ(r.metric(), Metric::kL2);
+  EXPECT_TRUE(r.verify().ok());
+  for (uint32_t i = 0; i < 500; i += 50) {
+    EXPECT_EQ(r.id(i), ids_[i]);
+    EXPECT_EQ(r.meta(i), metas_[i]);
+    EXPECT_EQ(0, std::memcmp(r.graph().vector(i), &vectors_[i * kDim], kDim * sizeof(float)));
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(r.graph().vector(i)) % 64, 0u);
+  }
+  SearchContext context;
+  std::vector<Neighbor> out;
+  hnsw_search(r.graph(), {&vectors_[42 * kDim], kDim}, 1, 32, context, out);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(r.id(out[0].node), "doc42");
+}
+
+TEST_F(ShardFileTest, TruncationAnywhereIsDetectedAtOpen) {
+  for (size_t cut : {size_t{0}, size_t{10}, size_t{127}, size_t{128}, size_t{400}, bytes_.size() / 2,
+                     bytes_.size() - 33, bytes_.size() - 1}) {
+    write_variant(bytes_.substr(0, cut));
+    auto reader = ShardReader::open(path_);
+    ASSERT_FALSE(reader.ok()) << "cut at " << cut;
+    EXPECT_EQ(reader.status().code(), Code::kCorruption);
+    EXPECT_NE(reader.status().message().find(path_), std::string::npos);
+  }
+}
+
+TEST_F(ShardFileTest, AnyFlippedHeaderOrTableByteIsDetectedAtOpen) {
+  const size_t table_end = 128 + 8 * 32;
+  for (size_t pos = 0; pos < table_end; ++pos) {
+    std::string bad = bytes_;
+    bad[pos] ^= 0x10;
+    write_variant(bad);
+    auto reader = ShardReader::open(path_);
+    ASSERT_FALSE(reader.ok()) << "flip at " << pos;
+    EXPECT_EQ(reader.status().code(), Code::kCorruption);
+  }
+}
+
+TEST_F(ShardFileTest, FlippedDataByteIsFoundByVerify) {
+  std::string bad = bytes_;
+  bad[bytes_.size() / 2] ^= 0x01;
+  write_variant(bad);
+  auto reader = ShardReader::open(path_);
+  ASSERT_TRUE(reader.ok());
+  Status verified = (*reader)->verify();
+  EXPECT_EQ(verified.code(), Code::kCorruption);
+  EXPECT_NE(verified.message().find("checksum mismatch"), std::string::npos);
+}
+
+TEST_F(ShardFileTest, FlippedTrailerByteIsDetected) {
+  std::string bad = bytes_;
+  bad[bytes_.size() - 30] ^= 0x01;
+  write_variant(bad);
+  EXPECT_FALSE(ShardReader::open(path_).ok());
+}
+
+TEST_F(ShardFileTest, NoTemporaryLeftBehind) {
+  int files = 0;
+  auto names = Env::posix().list_dir(dir_);
+  ASSERT_TRUE(names.ok());
+  for (const auto& name : *names) {
+    ++files;
+    EXPECT_FALSE(is_temporary_name(name)) << name;
+  }
+  EXPECT_EQ(files, 1);
+}
+
+TEST(ShardReaderErrors, MissingFileIsAnIoErrorNamingIt) {
+  auto reader = ShardReader::open("/nonexistent/x.vsi");
+  ASSERT_FALSE(reader.ok());
+  EXPECT_EQ(reader.status().code(), Code::kIoError);
+  EXPECT_NE(reader.status().message().find("/nonexistent/x.vsi"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace vs
