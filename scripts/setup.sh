@@ -9,7 +9,7 @@ packages=(
   libcli11-dev libsimdjson-dev libzstd-dev zstd libtbb-dev
   libcurl4-openssl-dev libxxhash-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  bats bats-support bats-assert jq
+  bats bats-support bats-assert jq zlib1g-dev
   dataset-fashion-mnist
 )
 if [[ "${1:-}" == "--bench" ]]; then
