@@ -49,7 +49,7 @@ Status write_manifest(Env& env, const std::string& dir, const Manifest& m) {
   json += "  \"metric\": \"" + std::string(metric_name(m.metric)) + "\",\n";
   json += "  \"element_type\": \"float32\",\n";
   json += "  \"build\": {\"m\": " + std::to_string(m.m) + ", \"ef_construction\": " +
-          std::to_string(m.ef_construction) + "},\n";
+          std::to_string(m.ef_construction) + ", \"quantization\": \"" + (m.sq8 ? "sq8" : "none") + "\"},\n";
   json += "  \"count\": " + std::to_string(m.count) + ",\n";
   json += "  \"shards\": [";
   for (size_t i = 0; i < m.shards.size(); ++i) {
@@ -84,6 +84,12 @@ Expected<Manifest> read_manifest(const std::string& dir) {
   if (root["dim"].get(dim) || dim == 0 || dim > 0xFFFFFFFFu) return corrupt("bad 'dim'");
   if (root["metric"].get(metric) || !parse_metric(metric)) return corrupt("bad 'metric'");
   if (root["build"]["m"].get(mm) || root["build"]["ef_construction"].get(efc)) return corrupt("bad 'build'");
+  std::string_view quantization = "none";
+  if (root["build"]["quantization"].error() != simdjson::NO_SUCH_FIELD &&
+      (root["build"]["quantization"].get(quantization) || (quantization != "none" && quantization != "sq8"))) {
+    return corrupt("bad 'quantization'");
+  }
+  m.sq8 = quantization == "sq8";
   if (root["count"].get(m.count)) return corrupt("missing 'count'");
   m.dim = static_cast<uint32_t>(dim);
   m.metric = *parse_metric(metric);

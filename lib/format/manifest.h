@@ -32,6 +32,7 @@ struct Manifest {
   Metric metric = Metric::kL2;
   uint32_t m = 0;
   uint32_t ef_construction = 0;
+  bool sq8 = false;  // shards traverse 8-bit codes ("quantization": "sq8")
   uint64_t count = 0;
   std::vector<ManifestShard> shards;
 };

@@ -21,7 +21,8 @@ inline constexpr uint32_t kShardFormatVersion = 1;
 inline constexpr uint64_t kShardAlignment = 64;
 
 enum class SectionKind : uint32_t {
-  kNodes = 1,         // count × node_stride: float vector[dim_padded], u32 degree, u32 links[m0]
+  kNodes = 1,         // count × node_stride: float vector[dim_padded] (sq8: u8 codes[dim_padded]
+                      // padded to 64 B), then u32 degree, u32 links[m0]
   kLevels = 2,        // u8 level per node (0 = base layer only)
   kUpperOffsets = 3,  // u32 per node: index into kUpperLinks of its level-1 block
   kUpperLinks = 4,    // per node with level L ≥ 1: L blocks of (u32 degree, u32 links[m])
@@ -29,8 +30,13 @@ enum class SectionKind : uint32_t {
   kIdBytes = 6,       // UTF-8 ids, concatenated
   kMetaOffsets = 7,   // u64 × (count + 1) into kMetaBytes
   kMetaBytes = 8,     // raw JSON objects, concatenated
+  kVectors = 9,       // sq8 only: count × float vector[dim_padded], each padded to 64 B
+  kSq8Ranges = 10,    // sq8 only: float min[dim_padded], float scale[dim_padded]
 };
-inline constexpr uint32_t kSectionCount = 8;
+inline constexpr uint32_t kSectionCount = 8;     // a float shard
+inline constexpr uint32_t kSq8SectionCount = 10;  // an sq8 shard
+
+enum class CodeType : uint32_t { kNone = 0, kSq8 = 1 };
 
 struct ShardHeader {
   char magic[8];
@@ -45,13 +51,14 @@ struct ShardHeader {
   uint32_t ef_construction;
   uint32_t entry_point;   // node id of the top-level entry
   int32_t max_level;      // -1 when count == 0
-  uint32_t section_count;
+  uint32_t section_count;  // 8, or 10 when code_type is sq8
   uint64_t count;         // nodes (documents)
   uint64_t node_stride;   // bytes per node in kNodes, a multiple of 64
   uint64_t file_bytes;    // whole file, trailer included
   uint64_t section_table_checksum;  // XXH64 of the section table
   uint64_t build_seed;
-  uint8_t reserved[24];
+  uint32_t code_type;  // CodeType: how nodes hold their vectors for traversal
+  uint8_t reserved[20];
   uint64_t header_checksum;  // XXH64 of the bytes before this field
 };
 static_assert(sizeof(ShardHeader) == 128, "the shard header is 128 bytes");

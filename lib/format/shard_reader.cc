@@ -52,14 +52,19 @@ Status ShardReader::check_layout() {
       trailer->file_bytes != size || trailer->header_checksum != h.header_checksum) {
     return Status::Corruption("bad trailer (truncated?)");
   }
-  if (h.header_bytes != sizeof(ShardHeader) || h.section_count != format::kSectionCount ||
-      h.element_type != 0 || !metric_valid(h.metric) || h.dim == 0 || h.dim_padded != padded_dim(h.dim) ||
-      h.m < 2 || h.m > 255 || h.m0 != 2 * h.m || h.node_stride != node_stride_for(h.dim, h.m0) ||
+  const bool sq8 = h.code_type == static_cast<uint32_t>(format::CodeType::kSq8);
+  if (h.code_type > 1 || h.section_count != (sq8 ? format::kSq8SectionCount : format::kSectionCount)) {
+    return Status::Corruption("unknown code type or section count");
+  }
+  if (h.header_bytes != sizeof(ShardHeader) || h.element_type != 0 || !metric_valid(h.metric) || h.dim == 0 ||
+      h.dim_padded != padded_dim(h.dim) || h.m < 2 || h.m > 255 || h.m0 != 2 * h.m ||
+      h.node_stride != node_stride_for(h.dim, h.m0, sq8) ||
       h.count > 0xFFFFFFFEu || h.max_level > kMaxLevel || (h.count > 0 && h.entry_point >= h.count) ||
       (h.count == 0) != (h.max_level < 0)) {
     return Status::Corruption("inconsistent header fields");
   }
   const size_t table_bytes = sizeof(SectionEntry) * h.section_count;
+  if (sizeof(ShardHeader) + table_bytes + sizeof(ShardTrailer) > size) return Status::Corruption("too short");
   sections_ = reinterpret_cast<const SectionEntry*>(base + sizeof(ShardHeader));
   if (checksum64(sections_, table_bytes) != h.section_table_checksum) {
     return Status::Corruption("section table checksum mismatch");
@@ -68,17 +73,19 @@ Status ShardReader::check_layout() {
   const uint64_t data_begin = sizeof(ShardHeader) + table_bytes;
   const uint64_t data_end = size - sizeof(ShardTrailer);
   const uint64_t count = h.count;
-  const uint64_t expected_bytes[format::kSectionCount] = {
-      count * h.node_stride, count, count * 4, 0, (count + 1) * 8, 0, (count + 1) * 8, 0};
-  const std::byte* section_data[format::kSectionCount] = {};
-  for (uint32_t i = 0; i < format::kSectionCount; ++i) {
+  const uint64_t expected_bytes[format::kSq8SectionCount] = {
+      count * h.node_stride, count, count * 4, 0, (count + 1) * 8, 0, (count + 1) * 8, 0,
+      count * vector_bytes_for(h.dim), uint64_t{h.dim_padded} * 8};
+  const std::byte* section_data[format::kSq8SectionCount] = {};
+  for (uint32_t i = 0; i < h.section_count; ++i) {
     const SectionEntry& s = sections_[i];
     if (s.kind != i + 1) return Status::Corruption("section " + std::to_string(i) + " has the wrong kind");
     if (s.offset % format::kShardAlignment != 0 || s.offset < data_begin || s.offset > data_end ||
         s.bytes > data_end - s.offset) {
       return Status::Corruption("section " + std::to_string(i) + " lies outside the file");
     }
-    if (expected_bytes[i] != 0 && s.bytes != expected_bytes[i]) {
+    const bool variable = i == 3 || i == 5 || i == 7;
+    if (!variable && s.bytes != expected_bytes[i]) {
       return Status::Corruption("section " + std::to_string(i) + " has the wrong size");
     }
     section_data[i] = base + s.offset;
@@ -88,7 +95,13 @@ Status ShardReader::check_layout() {
 
   graph_.nodes = section_data[0];
   graph_.node_stride = h.node_stride;
-  graph_.vector_bytes = vector_bytes_for(h.dim);
+  graph_.links_offset = links_offset_for(h.dim, sq8);
+  graph_.vectors = sq8 ? section_data[8] : section_data[0];
+  graph_.vector_stride = sq8 ? vector_bytes_for(h.dim) : h.node_stride;
+  if (sq8) {
+    graph_.sq8_min = reinterpret_cast<const float*>(section_data[9]);
+    graph_.sq8_scale = graph_.sq8_min + h.dim_padded;
+  }
   graph_.dim = h.dim;
   graph_.dim_padded = h.dim_padded;
   graph_.metric = static_cast<Metric>(h.metric);
@@ -118,8 +131,9 @@ Status ShardReader::check_layout() {
 }
 
 Status ShardReader::verify() const {
-  static const char* const kNames[format::kSectionCount] = {
-      "nodes", "levels", "upper offsets", "upper links", "id offsets", "ids", "meta offsets", "metadata"};
+  static const char* const kNames[format::kSq8SectionCount] = {
+      "nodes", "levels", "upper offsets", "upper links", "id offsets", "ids", "meta offsets", "metadata",
+      "vectors", "sq8 ranges"};
   for (uint32_t i = 0; i < header_->section_count; ++i) {
     const SectionEntry& s = sections_[i];
     if (checksum64(file_.data() + s.offset, s.bytes) != s.checksum) {

@@ -57,7 +57,14 @@ Expected<ShardFileInfo> write_shard(Env& env, const std::string& path, const Bui
   pack_strings(ids, id_offsets, id_bytes);
   pack_strings(metas, meta_offsets, meta_bytes);
 
-  const Section sections[format::kSectionCount] = {
+  const bool sq8 = graph.params.sq8;
+  const uint32_t section_count = sq8 ? format::kSq8SectionCount : format::kSectionCount;
+  std::vector<float> ranges;
+  if (sq8) {
+    ranges = graph.sq8_min;
+    ranges.insert(ranges.end(), graph.sq8_scale.begin(), graph.sq8_scale.end());
+  }
+  const Section sections[format::kSq8SectionCount] = {
       {SectionKind::kNodes,
        {reinterpret_cast<const char*>(graph.nodes.get()), graph.node_stride * graph.count}},
       {SectionKind::kLevels, as_bytes(graph.levels)},
@@ -67,11 +74,15 @@ Expected<ShardFileInfo> write_shard(Env& env, const std::string& path, const Bui
       {SectionKind::kIdBytes, id_bytes},
       {SectionKind::kMetaOffsets, as_bytes(meta_offsets)},
       {SectionKind::kMetaBytes, meta_bytes},
+      {SectionKind::kVectors,
+       {reinterpret_cast<const char*>(graph.vectors.get()), sq8 ? vector_bytes_for(graph.dim) * graph.count : 0}},
+      {SectionKind::kSq8Ranges, as_bytes(ranges)},
   };
 
-  SectionEntry table[format::kSectionCount] = {};
-  uint64_t offset = round_up64(sizeof(ShardHeader) + sizeof(table));
-  for (uint32_t i = 0; i < format::kSectionCount; ++i) {
+  SectionEntry table[format::kSq8SectionCount] = {};
+  const size_t table_bytes = sizeof(SectionEntry) * section_count;
+  uint64_t offset = round_up64(sizeof(ShardHeader) + table_bytes);
+  for (uint32_t i = 0; i < section_count; ++i) {
     table[i].kind = static_cast<uint32_t>(sections[i].kind);
     table[i].offset = offset;
     table[i].bytes = sections[i].bytes.size();
@@ -93,11 +104,12 @@ Expected<ShardFileInfo> write_shard(Env& env, const std::string& path, const Bui
   header.ef_construction = graph.params.ef_construction;
   header.entry_point = graph.entry_point;
   header.max_level = graph.max_level;
-  header.section_count = format::kSectionCount;
+  header.section_count = section_count;
+  header.code_type = static_cast<uint32_t>(sq8 ? format::CodeType::kSq8 : format::CodeType::kNone);
   header.count = graph.count;
   header.node_stride = graph.node_stride;
   header.file_bytes = file_bytes;
-  header.section_table_checksum = checksum64(table, sizeof(table));
+  header.section_table_checksum = checksum64(table, table_bytes);
   header.build_seed = graph.params.seed;
   header.header_checksum = checksum64(&header, offsetof(ShardHeader, header_checksum));
 
@@ -109,12 +121,12 @@ Expected<ShardFileInfo> write_shard(Env& env, const std::string& path, const Bui
   Status status = write_file_atomically(env, path, [&](WritableFile& file) -> Status {
     uint64_t position = 0;
     VS_RETURN_IF_ERROR(file.append({reinterpret_cast<const char*>(&header), sizeof(header)}));
-    VS_RETURN_IF_ERROR(file.append({reinterpret_cast<const char*>(table), sizeof(table)}));
-    position = sizeof(header) + sizeof(table);
-    for (const Section& section : sections) {
+    VS_RETURN_IF_ERROR(file.append({reinterpret_cast<const char*>(table), table_bytes}));
+    position = sizeof(header) + table_bytes;
+    for (uint32_t i = 0; i < section_count; ++i) {
       VS_RETURN_IF_ERROR(append_padding(file, position));
-      VS_RETURN_IF_ERROR(file.append(section.bytes));
-      position += section.bytes.size();
+      VS_RETURN_IF_ERROR(file.append(sections[i].bytes));
+      position += sections[i].bytes.size();
     }
     VS_RETURN_IF_ERROR(append_padding(file, position));
     return file.append({reinterpret_cast<const char*>(&trailer), sizeof(trailer)});

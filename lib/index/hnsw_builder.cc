@@ -13,6 +13,7 @@
 
 #include "index/distance_fn.h"
 #include "index/search_context.h"
+#include "index/sq8.h"
 
 namespace vs {
 namespace {
@@ -22,6 +23,15 @@ namespace {
 constexpr int kMaxLevel = 31;
 
 void free_aligned(std::byte* p) { std::free(p); }
+
+// A zero-filled, 64-byte aligned buffer (at least 64 bytes, so an empty graph
+// still has a valid pointer); null if memory runs out.
+std::unique_ptr<std::byte[], void (*)(std::byte*)> zeroed_aligned(size_t bytes) {
+  bytes = std::max<size_t>(64, round_up64(bytes));
+  void* raw = std::aligned_alloc(64, bytes);
+  if (raw != nullptr) std::memset(raw, 0, bytes);
+  return {static_cast<std::byte*>(raw), free_aligned};
+}
 
 struct FartherFirst {
   bool operator()(const Neighbor& a, const Neighbor& b) const { return a.distance < b.distance; }
@@ -241,7 +251,13 @@ GraphView BuiltGraph::view() const {
   GraphView v;
   v.nodes = nodes.get();
   v.node_stride = node_stride;
-  v.vector_bytes = vector_bytes_for(dim);
+  v.links_offset = links_offset_for(dim, params.sq8);
+  v.vectors = params.sq8 ? vectors.get() : nodes.get();
+  v.vector_stride = params.sq8 ? vector_bytes_for(dim) : node_stride;
+  if (params.sq8) {
+    v.sq8_min = sq8_min.data();
+    v.sq8_scale = sq8_scale.data();
+  }
   v.dim = dim;
   v.dim_padded = padded_dim(dim);
   v.metric = metric;
@@ -272,14 +288,26 @@ Expected<BuiltGraph> build_hnsw(std::span<const float> vectors, uint32_t dim, Me
   g.params = params;
   g.count = static_cast<uint32_t>(count);
   const uint32_t m0 = 2 * params.m;
-  g.node_stride = node_stride_for(dim, m0);
-  const size_t node_bytes = std::max<size_t>(64, g.node_stride * count);
-  void* raw = std::aligned_alloc(64, node_bytes);
-  if (raw == nullptr) return Status::IoError("out of memory allocating the graph");
-  std::memset(raw, 0, node_bytes);
-  g.nodes = {static_cast<std::byte*>(raw), free_aligned};
-  for (size_t i = 0; i < count; ++i) {
-    std::memcpy(g.nodes.get() + i * g.node_stride, vectors.data() + i * dim, dim * sizeof(float));
+  g.node_stride = node_stride_for(dim, m0, params.sq8);
+  g.nodes = zeroed_aligned(g.node_stride * count);
+  if (!g.nodes) return Status::IoError("out of memory allocating the graph");
+  if (params.sq8) {
+    const size_t vector_bytes = vector_bytes_for(dim);
+    g.vectors = zeroed_aligned(vector_bytes * count);
+    if (!g.vectors) return Status::IoError("out of memory allocating the graph");
+    Sq8Ranges ranges = train_sq8(vectors, dim);
+    g.sq8_min = std::move(ranges.min);
+    g.sq8_scale = std::move(ranges.scale);
+    for (size_t i = 0; i < count; ++i) {
+      const float* v = vectors.data() + i * dim;
+      std::memcpy(g.vectors.get() + i * vector_bytes, v, dim * sizeof(float));
+      encode_sq8(v, dim, g.sq8_min.data(), g.sq8_scale.data(),
+                 reinterpret_cast<uint8_t*>(g.nodes.get() + i * g.node_stride));
+    }
+  } else {
+    for (size_t i = 0; i < count; ++i) {
+      std::memcpy(g.nodes.get() + i * g.node_stride, vectors.data() + i * dim, dim * sizeof(float));
+    }
   }
 
   // Levels first, so the upper-link arrays can be sized once and never move

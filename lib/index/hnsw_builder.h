@@ -2,8 +2,9 @@
 //
 // build_hnsw() takes `count` vectors of `dim` floats (contiguous, already
 // normalised for cosine) and returns the graph in the shard-file layout
-// (index/graph.h): the node buffer with vectors and base-level links, levels,
-// and upper-level links, ready for ShardWriter. Neighbours are chosen with the
+// (index/graph.h): the node buffer with vectors (or sq8 codes) and base-level
+// links, levels, and upper-level links, ready for write_shard(). Distances
+// while building are always exact (float). Neighbours are chosen with the
 // paper's heuristic. Locks are per node; the only global lock is taken when a
 // node's level exceeds the current top, which happens O(log n) times.
 // Levels are drawn from a seeded hash of the node number, so the level
@@ -26,6 +27,9 @@ struct HnswParams {
   uint32_t m = 16;
   uint32_t ef_construction = 200;
   uint64_t seed = 100;
+  // Also store 8-bit codes (index/sq8.h) in the nodes and traverse with them;
+  // the float vectors are kept apart for the exact rerank.
+  bool sq8 = false;
 };
 
 // Owns a built graph's buffers; view() is valid while it lives.
@@ -38,6 +42,10 @@ struct BuiltGraph {
   int32_t max_level = -1;
   std::unique_ptr<std::byte[], void (*)(std::byte*)> nodes{nullptr, nullptr};  // 64-byte aligned
   size_t node_stride = 0;
+  // sq8 graphs only: the float vectors (vector_bytes_for(dim) each) and code ranges.
+  std::unique_ptr<std::byte[], void (*)(std::byte*)> vectors{nullptr, nullptr};
+  std::vector<float> sq8_min;
+  std::vector<float> sq8_scale;
   std::vector<uint8_t> levels;
   std::vector<uint32_t> upper_offsets;
   std::vector<uint32_t> upper_links;

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "index/distance_fn.h"
+#include "index/sq8.h"
 
 namespace vs {
 namespace {
@@ -20,15 +21,34 @@ struct CloserFirst {
 // (vs-query --verify finds such corruption by checksum).
 inline uint32_t clamped_degree(uint32_t degree, uint32_t max_degree) { return std::min(degree, max_degree); }
 
-inline void prefetch_vector(const GraphView& graph, uint32_t node) {
-  const char* p = reinterpret_cast<const char*>(graph.vector(node));
+// The distance from the query to a node, over float vectors.
+struct FloatDistance {
+  const GraphView& graph;
+  const float* query;
+  DistanceFn distance;
+  float operator()(uint32_t node) const { return distance(query, graph.vector(node), graph.dim_padded); }
+  const void* data(uint32_t node) const { return graph.vector(node); }
+};
+
+// The distance from the query to a node, over the node's sq8 codes.
+struct CodeDistance {
+  const GraphView& graph;
+  Sq8Query distance;
+  float operator()(uint32_t node) const { return distance(graph.codes(node)); }
+  const void* data(uint32_t node) const { return graph.codes(node); }
+};
+
+template <typename NodeDistance>
+inline void prefetch_node(const NodeDistance& distance, uint32_t node) {
+  const char* p = static_cast<const char*>(distance.data(node));
   __builtin_prefetch(p);
   __builtin_prefetch(p + 64);
 }
 
-uint32_t descend_upper_levels(const GraphView& graph, const float* query, const DistanceFn& distance) {
+template <typename NodeDistance>
+uint32_t descend_upper_levels(const GraphView& graph, const NodeDistance& distance) {
   uint32_t current = graph.entry_point;
-  float current_distance = distance(query, graph.vector(current), graph.dim_padded);
+  float current_distance = distance(current);
   for (int level = graph.max_level; level > 0; --level) {
     bool improved = true;
     while (improved) {
@@ -41,7 +61,7 @@ uint32_t descend_upper_levels(const GraphView& graph, const float* query, const 
       for (uint32_t i = 0; i < degree; ++i) {
         uint32_t candidate = links[1 + i];
         if (candidate >= graph.count) continue;
-        float d = distance(query, graph.vector(candidate), graph.dim_padded);
+        float d = distance(candidate);
         if (d < current_distance) {
           current_distance = d;
           current = candidate;
@@ -53,15 +73,18 @@ uint32_t descend_upper_levels(const GraphView& graph, const float* query, const 
   return current;
 }
 
-void search_base_level(const GraphView& graph, const float* query, uint32_t entry, size_t ef,
-                       const DistanceFn& distance, SearchContext& context) {
+// Best-first search of the base level keeping the `ef` closest nodes found
+// (in context.results, a max-heap).
+template <typename NodeDistance>
+void search_base_level(const GraphView& graph, uint32_t entry, size_t ef, const NodeDistance& distance,
+                       SearchContext& context) {
   auto& candidates = context.candidates;
   auto& results = context.results;
   candidates.clear();
   results.clear();
   context.visited.reset(graph.count);
 
-  float entry_distance = distance(query, graph.vector(entry), graph.dim_padded);
+  float entry_distance = distance(entry);
   context.visited.test_and_set(entry);
   candidates.push_back({entry_distance, entry});
   results.push_back({entry_distance, entry});
@@ -75,10 +98,10 @@ void search_base_level(const GraphView& graph, const float* query, uint32_t entr
     const uint32_t* links = graph.links0(closest.node);
     uint32_t degree = clamped_degree(links[0], graph.m0);
     for (uint32_t i = 0; i < degree; ++i) {
-      if (i + 1 < degree && links[2 + i] < graph.count) prefetch_vector(graph, links[2 + i]);
+      if (i + 1 < degree && links[2 + i] < graph.count) prefetch_node(distance, links[2 + i]);
       uint32_t neighbour = links[1 + i];
       if (neighbour >= graph.count || context.visited.test_and_set(neighbour)) continue;
-      float d = distance(query, graph.vector(neighbour), graph.dim_padded);
+      float d = distance(neighbour);
       if (results.size() >= ef && d >= results.front().distance) continue;
       candidates.push_back({d, neighbour});
       std::push_heap(candidates.begin(), candidates.end(), CloserFirst{});
@@ -102,14 +125,23 @@ void hnsw_search(const GraphView& graph, std::span<const float> query, size_t k,
 
   context.query.assign(graph.dim_padded, 0.0f);
   std::memcpy(context.query.data(), query.data(), std::min<size_t>(query.size(), graph.dim) * sizeof(float));
-  const float* padded_query = context.query.data();
-  const DistanceFn distance = DistanceFn::for_metric(graph.metric);
+  const FloatDistance exact{graph, context.query.data(), DistanceFn::for_metric(graph.metric)};
 
-  uint32_t entry = descend_upper_levels(graph, padded_query, distance);
-  search_base_level(graph, padded_query, entry, ef, distance, context);
+  if (graph.quantized()) {
+    context.prepared_query.resize(graph.dim_padded);
+    const CodeDistance approximate{graph, Sq8Query(graph.metric, context.query.data(), graph.dim_padded,
+                                                   graph.sq8_min, graph.sq8_scale, context.prepared_query.data())};
+    search_base_level(graph, descend_upper_levels(graph, approximate), ef, approximate, context);
+    // Rerank the ef candidates with exact distances: reported scores are
+    // exact, and codes only decide which nodes get this far.
+    for (Neighbor& n : context.results) n.distance = exact(n.node);
+  } else {
+    search_base_level(graph, descend_upper_levels(graph, exact), ef, exact, context);
+  }
 
-  std::sort(context.results.begin(), context.results.end());
   size_t n = std::min(k, context.results.size());
+  std::partial_sort(context.results.begin(), context.results.begin() + static_cast<std::ptrdiff_t>(n),
+                    context.results.end());
   out.assign(context.results.begin(), context.results.begin() + static_cast<std::ptrdiff_t>(n));
 }
 

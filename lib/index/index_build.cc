@@ -87,12 +87,21 @@ Expected<IndexBuildSummary> build_index(Env& env, const IndexBuildOptions& optio
   manifest.metric = metric;
   manifest.m = options.hnsw.m;
   manifest.ef_construction = options.hnsw.ef_construction;
+  manifest.sq8 = options.hnsw.sq8;
   manifest.count = records;
   for (uint32_t i = 0; i < options.shards; ++i) {
     ShardInput& in = inputs[i];
-    if (observer) observer("building shard " + std::to_string(i + 1) + "/" + std::to_string(options.shards), 0,
-                           in.ids.size());
-    auto graph = build_hnsw(in.vectors, dim, metric, options.hnsw);
+    const std::string stage = "building shard " + std::to_string(i + 1) + "/" + std::to_string(options.shards);
+    if (observer) observer(stage, 0, in.ids.size());
+    struct ProgressTarget {
+      const BuildObserver* observer;
+      const std::string* stage;
+    } target{&observer, &stage};
+    BuildProgress on_progress = [](void* user, uint64_t done, uint64_t total) {
+      auto* t = static_cast<ProgressTarget*>(user);
+      if (*t->observer) (*t->observer)(*t->stage, done, total);
+    };
+    auto graph = build_hnsw(in.vectors, dim, metric, options.hnsw, on_progress, &target);
     if (!graph.ok()) return graph.status();
     in.vectors = {};  // the graph holds its own copy, laid out for search
     const std::string name = shard_file_name(i, *generation);

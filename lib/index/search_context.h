@@ -40,6 +40,7 @@ struct SearchContext {
   std::vector<Neighbor> candidates;  // min-heap by distance
   std::vector<Neighbor> results;     // max-heap by distance, size ≤ ef
   std::vector<float> query;          // the query padded to dim_padded
+  std::vector<float> prepared_query; // sq8 graphs: the query prepared for code distances
 };
 
 }  // namespace vs

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <span>
 #include <string_view>
 
@@ -16,6 +17,12 @@
 namespace vs::simd {
 
 using PairFn = float (*)(const float* a, const float* b, size_t dim);
+// Asymmetric distances between a float query and 8-bit codes (scalar
+// quantisation, see index/sq8.h): code c stands for min + scale * c.
+//   sq8_l2:  sum (shifted[i] - scale[i] * c[i])^2   with shifted = query - min
+//   sq8_dot: sum scaled[i] * c[i]                    with scaled = query * scale
+using Sq8L2Fn = float (*)(const float* shifted, const float* scale, const uint8_t* codes, size_t dim);
+using Sq8DotFn = float (*)(const float* scaled, const uint8_t* codes, size_t dim);
 
 enum class Isa { kScalar, kAvx2, kAvx512 };
 
@@ -24,6 +31,8 @@ struct Kernels {
   std::string_view name;
   PairFn l2sq;  // sum (a-b)^2
   PairFn dot;   // sum a*b
+  Sq8L2Fn sq8_l2;
+  Sq8DotFn sq8_dot;
 };
 
 // The best table for this CPU (honours VS_SIMD=scalar|avx2|avx512 to force a lower one).

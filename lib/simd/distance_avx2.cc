@@ -60,10 +60,45 @@ float dot_avx2(const float* a, const float* b, size_t dim) {
   return sum;
 }
 
+inline __m256 load_codes8(const uint8_t* codes) {
+  __m128i bytes = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(codes));
+  return _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(bytes));
+}
+
+float sq8_l2_avx2(const float* shifted, const float* scale, const uint8_t* codes, size_t dim) {
+  __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+  size_t i = 0;
+  for (; i + 16 <= dim; i += 16) {
+    __m256 t0 = _mm256_fnmadd_ps(_mm256_loadu_ps(scale + i), load_codes8(codes + i), _mm256_loadu_ps(shifted + i));
+    __m256 t1 = _mm256_fnmadd_ps(_mm256_loadu_ps(scale + i + 8), load_codes8(codes + i + 8),
+                                 _mm256_loadu_ps(shifted + i + 8));
+    acc0 = _mm256_fmadd_ps(t0, t0, acc0);
+    acc1 = _mm256_fmadd_ps(t1, t1, acc1);
+  }
+  float sum = hsum256(_mm256_add_ps(acc0, acc1));
+  for (; i < dim; ++i) {
+    float d = shifted[i] - scale[i] * static_cast<float>(codes[i]);
+    sum += d * d;
+  }
+  return sum;
+}
+
+float sq8_dot_avx2(const float* scaled, const uint8_t* codes, size_t dim) {
+  __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+  size_t i = 0;
+  for (; i + 16 <= dim; i += 16) {
+    acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(scaled + i), load_codes8(codes + i), acc0);
+    acc1 = _mm256_fmadd_ps(_mm256_loadu_ps(scaled + i + 8), load_codes8(codes + i + 8), acc1);
+  }
+  float sum = hsum256(_mm256_add_ps(acc0, acc1));
+  for (; i < dim; ++i) sum += scaled[i] * static_cast<float>(codes[i]);
+  return sum;
+}
+
 }  // namespace
 
 const Kernels& avx2_kernels() {
-  static const Kernels k{Isa::kAvx2, "avx2", l2sq_avx2, dot_avx2};
+  static const Kernels k{Isa::kAvx2, "avx2", l2sq_avx2, dot_avx2, sq8_l2_avx2, sq8_dot_avx2};
   return k;
 }
 

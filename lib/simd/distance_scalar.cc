@@ -19,10 +19,25 @@ float dot_scalar(const float* a, const float* b, size_t dim) {
   return sum;
 }
 
+float sq8_l2_scalar(const float* shifted, const float* scale, const uint8_t* codes, size_t dim) {
+  float sum = 0.0f;
+  for (size_t i = 0; i < dim; ++i) {
+    float d = shifted[i] - scale[i] * static_cast<float>(codes[i]);
+    sum += d * d;
+  }
+  return sum;
+}
+
+float sq8_dot_scalar(const float* scaled, const uint8_t* codes, size_t dim) {
+  float sum = 0.0f;
+  for (size_t i = 0; i < dim; ++i) sum += scaled[i] * static_cast<float>(codes[i]);
+  return sum;
+}
+
 }  // namespace
 
 const Kernels& scalar_kernels() {
-  static const Kernels k{Isa::kScalar, "scalar", l2sq_scalar, dot_scalar};
+  static const Kernels k{Isa::kScalar, "scalar", l2sq_scalar, dot_scalar, sq8_l2_scalar, sq8_dot_scalar};
   return k;
 }
 

@@ -36,6 +36,31 @@ TEST_P(KernelTest, MatchesScalarReferenceForEveryLength) {
   }
 }
 
+TEST_P(KernelTest, Sq8KernelsMatchScalarReference) {
+  const Kernels* kernels = kernels_for(GetParam());
+  if (kernels == nullptr) GTEST_SKIP() << "this CPU cannot run the ISA";
+  std::mt19937 rng(5);
+  std::uniform_int_distribution<int> byte(0, 255);
+  for (size_t dim : {1, 5, 16, 17, 32, 48, 100, 784}) {
+    auto a = random_vector(rng, dim);
+    auto s = random_vector(rng, dim);
+    std::vector<uint8_t> codes(dim);
+    for (auto& c : codes) c = static_cast<uint8_t>(byte(rng));
+    // Codes reach 255, so terms are large and cancel in the dot product:
+    // bound the rounding error by the sum of the terms' magnitudes.
+    double l2_magnitude = 0, dot_magnitude = 0;
+    for (size_t i = 0; i < dim; ++i) {
+      double t = a[i] - s[i] * codes[i];
+      l2_magnitude += t * t;
+      dot_magnitude += std::fabs(a[i] * codes[i]);
+    }
+    EXPECT_NEAR(scalar_kernels().sq8_l2(a.data(), s.data(), codes.data(), dim),
+                kernels->sq8_l2(a.data(), s.data(), codes.data(), dim), 1e-5 * (1 + l2_magnitude));
+    EXPECT_NEAR(scalar_kernels().sq8_dot(a.data(), codes.data(), dim), kernels->sq8_dot(a.data(), codes.data(), dim),
+                1e-5 * (1 + dot_magnitude));
+  }
+}
+
 TEST_P(KernelTest, UnalignedInputs) {
   const Kernels* kernels = kernels_for(GetParam());
   if (kernels == nullptr) GTEST_SKIP() << "this CPU cannot run the ISA";

@@ -8,6 +8,7 @@
 #include "index/exact_search.h"
 #include "index/hnsw_builder.h"
 #include "index/hnsw_search.h"
+#include "index/sq8.h"
 #include "test_data.h"
 
 namespace vs {
@@ -42,6 +43,51 @@ TEST(Hnsw, RecallAtTenOnClusteredData) {
   ASSERT_TRUE(graph.ok()) << graph.status().message();
   double recall = recall_at_k(*graph, queries, dim, 10, 64);
   EXPECT_GE(recall, 0.95);
+}
+
+// sq8 traversal with exact rerank must keep recall, for every metric.
+class Sq8Test : public ::testing::TestWithParam<Metric> {};
+
+TEST_P(Sq8Test, RecallMatchesFloatGraph) {
+  const size_t dim = 48;
+  const Metric metric = GetParam();
+  auto base = testing::clustered_vectors(8000, dim, 30, 12, metric == Metric::kCosine);
+  std::mt19937 rng(13);
+  std::normal_distribution<float> noise(0.0f, 0.05f);
+  std::vector<float> queries(200 * dim);
+  for (size_t i = 0; i < queries.size(); ++i) queries[i] = base[(i / dim) * 37 * dim + i % dim] + noise(rng);
+  if (metric == Metric::kCosine) {
+    for (size_t q = 0; q < 200; ++q) simd::normalize({queries.data() + q * dim, dim});
+  }
+  HnswParams params;
+  params.sq8 = true;
+  auto graph = build_hnsw(base, dim, metric, params);
+  ASSERT_TRUE(graph.ok());
+  ASSERT_TRUE(graph->view().quantized());
+  EXPECT_GE(recall_at_k(*graph, queries, dim, 10, 64), 0.95);
+
+  // Scores after rerank are exact: the first hit's distance equals exact search's.
+  SearchContext context;
+  std::vector<Neighbor> approx, exact;
+  hnsw_search(graph->view(), {queries.data(), dim}, 1, 64, context, approx);
+  exact_search(graph->view(), {queries.data(), dim}, 1, context, exact);
+  ASSERT_EQ(approx.size(), 1u);
+  EXPECT_EQ(approx[0].node, exact[0].node);
+  EXPECT_FLOAT_EQ(approx[0].distance, exact[0].distance);
+}
+
+INSTANTIATE_TEST_SUITE_P(Metrics, Sq8Test, ::testing::Values(Metric::kL2, Metric::kCosine, Metric::kIP));
+
+TEST(Sq8, EncodesWithinHalfAStep) {
+  std::vector<float> v = {0.0f, 1.0f, 0.5f, 2.0f, -1.0f, 3.0f};  // two 3-d vectors
+  Sq8Ranges r = train_sq8(v, 3);
+  uint8_t codes[16];
+  encode_sq8(v.data() + 3, 3, r.min.data(), r.scale.data(), codes);
+  EXPECT_EQ(codes[0], 255);  // 2.0 is the max of dimension 0
+  EXPECT_EQ(codes[1], 0);    // -1.0 is the min of dimension 1
+  EXPECT_EQ(codes[2], 255);
+  for (int d = 3; d < 16; ++d) EXPECT_EQ(codes[d], 0);
+  EXPECT_EQ(r.scale[3], 0.0f);  // padding
 }
 
 TEST(Hnsw, CosineRecall) {

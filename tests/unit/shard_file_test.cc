@@ -122,6 +122,34 @@ TEST_F(ShardFileTest, NoTemporaryLeftBehind) {
   EXPECT_EQ(files, 1);
 }
 
+TEST(ShardSq8, RoundTripKeepsCodesVectorsAndSearch) {
+  char tmpl[] = "/tmp/vs-shard-sq8-XXXXXX";
+  std::string dir = mkdtemp(tmpl);
+  const uint32_t dim = 20;
+  auto vectors = testing::clustered_vectors(400, dim, 4, 8);
+  HnswParams params;
+  params.sq8 = true;
+  auto graph = build_hnsw(vectors, dim, Metric::kL2, params);
+  ASSERT_TRUE(graph.ok());
+  std::vector<std::string> ids, metas(400, "{}");
+  for (int i = 0; i < 400; ++i) ids.push_back("v" + std::to_string(i));
+  ASSERT_TRUE(write_shard(Env::posix(), dir + "/q.vsi", *graph, ids, metas).ok());
+  auto reader = ShardReader::open(dir + "/q.vsi");
+  ASSERT_TRUE(reader.ok()) << reader.status().message();
+  const GraphView& g = (*reader)->graph();
+  EXPECT_TRUE(g.quantized());
+  EXPECT_TRUE((*reader)->verify().ok());
+  EXPECT_EQ(0, std::memcmp(g.vector(17), &vectors[17 * dim], dim * sizeof(float)));
+  EXPECT_EQ(0, std::memcmp(g.codes(17), graph->view().codes(17), dim));
+  SearchContext context;
+  std::vector<Neighbor> out;
+  hnsw_search(g, {&vectors[99 * dim], dim}, 1, 32, context, out);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ((*reader)->id(out[0].node), "v99");
+  EXPECT_FLOAT_EQ(out[0].distance, 0.0f);
+  std::system(("rm -rf '" + dir + "'").c_str());
+}
+
 TEST(ShardReaderErrors, MissingFileIsAnIoErrorNamingIt) {
   auto reader = ShardReader::open("/nonexistent/x.vsi");
   ASSERT_FALSE(reader.ok());
