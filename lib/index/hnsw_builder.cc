@@ -58,8 +58,10 @@ int draw_level(uint64_t seed, uint32_t node, double level_mult) {
 // Per-thread scratch for insertions: the search context plus selection buffers.
 struct BuildScratch {
   SearchContext search;
-  std::vector<Neighbor> selected;
+  std::vector<std::vector<Neighbor>> selected;  // per level, for the node being inserted
+  std::vector<Neighbor> candidates;
   std::vector<Neighbor> pool;
+  std::vector<Neighbor> kept;
   std::vector<uint32_t> links_copy;
 };
 
@@ -82,7 +84,7 @@ class Builder {
   uint32_t greedy_descend(const float* query, uint32_t entry, int from_level, int to_level, BuildScratch& s);
   void search_level(const float* query, uint32_t entry, int level, BuildScratch& s);
   void select_neighbours(std::vector<Neighbor>& candidates, uint32_t max_count, std::vector<Neighbor>& out);
-  void connect(uint32_t node, int level, BuildScratch& s);
+  void connect(uint32_t node, int level, const std::vector<Neighbor>& selected, BuildScratch& s);
 
   BuiltGraph& g_;
   GraphView view_;
@@ -184,15 +186,16 @@ void Builder::select_neighbours(std::vector<Neighbor>& candidates, uint32_t max_
 
 // Links `node` to s.selected at `level`, and each selected neighbour back to
 // `node`, shrinking the neighbour's list with the heuristic when it is full.
-void Builder::connect(uint32_t node, int level, BuildScratch& s) {
+void Builder::connect(uint32_t node, int level, const std::vector<Neighbor>& selected_neighbours,
+                      BuildScratch& s) {
   const uint32_t limit = max_degree(level);
   {
     std::lock_guard<std::mutex> guard(locks_[node]);
     uint32_t* links = mutable_links(node, level);
-    links[0] = static_cast<uint32_t>(s.selected.size());
-    for (size_t i = 0; i < s.selected.size(); ++i) links[1 + i] = s.selected[i].node;
+    links[0] = static_cast<uint32_t>(selected_neighbours.size());
+    for (size_t i = 0; i < selected_neighbours.size(); ++i) links[1 + i] = selected_neighbours[i].node;
   }
-  for (const Neighbor& selected : s.selected) {
+  for (const Neighbor& selected : selected_neighbours) {
     uint32_t other = selected.node;
     std::lock_guard<std::mutex> guard(locks_[other]);
     uint32_t* links = mutable_links(other, level);
@@ -206,11 +209,9 @@ void Builder::connect(uint32_t node, int level, BuildScratch& s) {
     s.pool.clear();
     s.pool.push_back({selected.distance, node});
     for (uint32_t i = 0; i < degree; ++i) s.pool.push_back({node_distance(other, links[1 + i]), links[1 + i]});
-    std::vector<Neighbor> kept;
-    kept.reserve(limit);
-    select_neighbours(s.pool, limit, kept);
-    links[0] = static_cast<uint32_t>(kept.size());
-    for (size_t i = 0; i < kept.size(); ++i) links[1 + i] = kept[i].node;
+    select_neighbours(s.pool, limit, s.kept);
+    links[0] = static_cast<uint32_t>(s.kept.size());
+    for (size_t i = 0; i < s.kept.size(); ++i) links[1 + i] = s.kept[i].node;
   }
 }
 
@@ -227,22 +228,106 @@ void Builder::insert(uint32_t node, BuildScratch& s) {
   if (level <= top) top_guard.unlock();
   const uint32_t entry = entry_point_.load();
 
+  // Choose the neighbours on every level first and link bottom-up: the node
+  // becomes reachable on an upper level only once its base-level links exist,
+  // so a concurrent search that descends onto it never lands on a node with
+  // no way down (which, on clustered data, strands that insertion in the
+  // wrong cluster with one or two links).
   const float* query = view_.vector(node);
+  const int linked_top = std::min(level, top);
+  if (s.selected.size() < static_cast<size_t>(linked_top) + 1) s.selected.resize(linked_top + 1);
   uint32_t current = greedy_descend(query, entry, top, level, s);
-  for (int l = std::min(level, top); l >= 0; --l) {
+  for (int l = linked_top; l >= 0; --l) {
     search_level(query, current, l, s);
-    s.pool.assign(s.search.results.begin(), s.search.results.end());
-    // The search may reach the node itself through a neighbour that already links to it.
-    std::erase_if(s.pool, [node](const Neighbor& n) { return n.node == node; });
-    std::vector<Neighbor> candidates = s.pool;
-    select_neighbours(candidates, g_.params.m, s.selected);
-    current = candidates.empty() ? current : candidates.front().node;
-    connect(node, l, s);
+    s.candidates.assign(s.search.results.begin(), s.search.results.end());
+    std::erase_if(s.candidates, [node](const Neighbor& n) { return n.node == node; });
+    select_neighbours(s.candidates, g_.params.m, s.selected[l]);  // sorts s.candidates
+    if (!s.candidates.empty()) current = s.candidates.front().node;
   }
+  for (int l = 0; l <= linked_top; ++l) connect(node, l, s.selected[l], s);
   if (level > top) {
     entry_point_ = node;
     max_level_ = level;
   }
+}
+
+// Pruning with the heuristic can drop every link into a node, leaving it
+// unreachable on the base level: no search could ever return it (about 0.2% of
+// nodes on Fashion-MNIST). This pass, run once after the parallel build, finds
+// them by a breadth-first walk from the entry point and links each from its
+// closest reachable neighbour, displacing that neighbour's farthest link when
+// full (only a link whose target has other incoming links, so nothing new is
+// orphaned). Returns how many nodes were reconnected.
+size_t connect_unreachable(GraphView view, const DistanceFn& distance) {
+  const uint32_t count = view.count;
+  if (count < 2) return 0;
+  std::vector<uint32_t> in_degree(count, 0);
+  for (uint32_t i = 0; i < count; ++i) {
+    const uint32_t* links = view.links0(i);
+    for (uint32_t j = 0; j < links[0]; ++j) ++in_degree[links[1 + j]];
+  }
+  std::vector<char> reached(count, 0);
+  std::vector<uint32_t> queue;
+  auto walk_from = [&](uint32_t start) {
+    queue.assign(1, start);
+    reached[start] = 1;
+    for (size_t head = 0; head < queue.size(); ++head) {
+      const uint32_t* links = view.links0(queue[head]);
+      for (uint32_t j = 0; j < links[0]; ++j) {
+        uint32_t next = links[1 + j];
+        if (!reached[next]) {
+          reached[next] = 1;
+          queue.push_back(next);
+        }
+      }
+    }
+  };
+  walk_from(view.entry_point);
+
+  size_t repaired = 0;
+  bool progress = true;
+  while (progress) {
+    progress = false;
+    for (uint32_t u = 0; u < count; ++u) {
+      if (reached[u]) continue;
+      // The closest reachable node among u's own neighbours links back to u.
+      const uint32_t* out = view.links0(u);
+      uint32_t best = count;
+      float best_distance = 0;
+      for (uint32_t j = 0; j < out[0]; ++j) {
+        uint32_t v = out[1 + j];
+        float d = distance(view.vector(u), view.vector(v), view.dim_padded);
+        if (reached[v] && (best == count || d < best_distance)) {
+          best = v;
+          best_distance = d;
+        }
+      }
+      if (best == count) continue;  // try again once more of the graph is reached
+      auto* links = const_cast<uint32_t*>(view.links0(best));
+      if (links[0] < view.m0) {
+        links[1 + links[0]++] = u;
+      } else {
+        int victim = -1;
+        float victim_distance = -1;
+        for (uint32_t j = 0; j < links[0]; ++j) {
+          uint32_t w = links[1 + j];
+          float d = distance(view.vector(best), view.vector(w), view.dim_padded);
+          if (in_degree[w] > 1 && d > victim_distance) {
+            victim = static_cast<int>(j);
+            victim_distance = d;
+          }
+        }
+        if (victim < 0) continue;
+        --in_degree[links[1 + victim]];
+        links[1 + victim] = u;
+      }
+      ++in_degree[u];
+      ++repaired;
+      progress = true;
+      walk_from(u);
+    }
+  }
+  return repaired;
 }
 
 }  // namespace
@@ -350,6 +435,7 @@ Expected<BuiltGraph> build_hnsw(std::span<const float> vectors, uint32_t dim, Me
 
   g.entry_point = builder.entry_point();
   g.max_level = builder.max_level();
+  connect_unreachable(g.view(), distance);
   return g;
 }
 

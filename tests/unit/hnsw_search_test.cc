@@ -120,7 +120,30 @@ TEST(Hnsw, SelfQueriesFindThemselves) {
     ASSERT_EQ(out.size(), 1u);
     self_first += out[0].node == i;
   }
-  EXPECT_GE(self_first, 420u);  // of 429 queries; exact duplicates could tie
+  EXPECT_EQ(self_first, 429u);
+}
+
+TEST(Hnsw, EveryNodeIsReachableFromTheEntryPoint) {
+  const size_t dim = 16;
+  for (uint32_t seed : {21u, 22u, 23u}) {
+    auto base = testing::clustered_vectors(4000, dim, 10, seed);
+    auto graph = build_hnsw(base, dim, Metric::kL2, HnswParams{8, 40, seed});
+    ASSERT_TRUE(graph.ok());
+    GraphView v = graph->view();
+    std::vector<char> seen(v.count, 0);
+    std::vector<uint32_t> queue{v.entry_point};
+    seen[v.entry_point] = 1;
+    for (size_t head = 0; head < queue.size(); ++head) {
+      const uint32_t* links = v.links0(queue[head]);
+      for (uint32_t j = 0; j < links[0]; ++j) {
+        if (!seen[links[1 + j]]) {
+          seen[links[1 + j]] = 1;
+          queue.push_back(links[1 + j]);
+        }
+      }
+    }
+    EXPECT_EQ(queue.size(), v.count) << "seed " << seed;
+  }
 }
 
 TEST(Hnsw, DegreesRespectLimitsAndLinksAreValid) {
