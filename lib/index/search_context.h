@@ -41,6 +41,7 @@ struct SearchContext {
   std::vector<Neighbor> results;     // max-heap by distance, size ≤ ef
   std::vector<float> query;          // the query padded to dim_padded
   std::vector<float> prepared_query; // sq8 graphs: the query prepared for code distances
+  std::vector<uint32_t> fresh;       // a node's not yet visited neighbours
 };
 
 }  // namespace vs
