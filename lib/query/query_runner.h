@@ -1,0 +1,59 @@
+// The streaming driver behind vs-query: query JSON Lines in, result JSON Lines out.
+//
+// run_queries() reads queries (a path, or stdin for "-") in batches through a
+// oneTBB parallel_pipeline with a bounded number of batches in flight (so
+// memory stays bounded however long the input, and a slow reader of our
+// output slows the reading of queries):
+//   read + parse a batch   serial, in order
+//   search the batch       parallel over every (query, shard) pair, so all
+//                          shards of a query are searched at once; then the
+//                          per-query merges and formatting, also in parallel
+//   write the batch        serial, in order
+// Results come out in query order, one line per valid query.
+//
+// The first invalid query line stops the run with its BadData error
+// ("FILE:LINE: reason"), after the results of the queries before it are
+// written. With skip_invalid, `on_reject` is called instead (serially, in
+// input order, with the error and the raw line) and the line is skipped and
+// counted; if on_reject returns an error the run stops with it. Blank lines
+// are skipped silently (they hold no query).
+//
+// Threads: the pipeline runs in a task_arena of `threads` workers (0 = all
+// cores), created and owned by the call. Per-thread search scratch lives in an
+// enumerable_thread_specific owned by the call too: no global state.
+// Errors: BadData (a query), IoError (reading input or writing output),
+// BrokenPipe (the reader of `out` went away; tools exit quietly).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "core/status.h"
+#include "query/shard_set.h"
+#include "util/output.h"
+
+namespace vs {
+
+struct QueryOptions {
+  size_t k = 10;           // default when a query gives none
+  size_t ef = 64;          // default when a query gives none
+  bool exact = false;
+  size_t batch_size = 64;  // queries per pipeline batch
+  size_t threads = 0;      // 0: all cores
+  bool skip_invalid = false;
+};
+
+struct QueryStats {
+  uint64_t answered = 0;
+  uint64_t rejected = 0;
+};
+
+// Receives a rejected query (skip_invalid): its error and its raw line.
+using RejectHandler = std::function<Status(const Status& error, std::string_view line)>;
+
+Expected<QueryStats> run_queries(const ShardSet& shards, const std::string& input, OutputStream& out,
+                                 const QueryOptions& options, const RejectHandler& on_reject = nullptr);
+
+}  // namespace vs

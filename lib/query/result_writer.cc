@@ -1,0 +1,65 @@
+#include "query/result_writer.h"
+
+#include <charconv>
+#include <cmath>
+#include <limits>
+
+namespace vs {
+
+void append_json_string(std::string_view text, std::string& out) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out.push_back('"');
+  for (char c : text) {
+    auto byte = static_cast<unsigned char>(c);
+    switch (c) {
+      case '"': out += "\\\""; continue;
+      case '\\': out += "\\\\"; continue;
+      case '\n': out += "\\n"; continue;
+      case '\r': out += "\\r"; continue;
+      case '\t': out += "\\t"; continue;
+      case '\b': out += "\\b"; continue;
+      case '\f': out += "\\f"; continue;
+      default: break;
+    }
+    if (byte < 0x20) {
+      out += "\\u00";
+      out.push_back(kHex[byte >> 4]);
+      out.push_back(kHex[byte & 0xf]);
+      continue;
+    }
+    out.push_back(c);
+  }
+  out.push_back('"');
+}
+
+void append_score(float score, std::string& out) {
+  if (std::isnan(score)) score = std::numeric_limits<float>::lowest();
+  if (std::isinf(score)) score = score > 0 ? std::numeric_limits<float>::max() : std::numeric_limits<float>::lowest();
+  if (score == 0.0f) score = 0.0f;  // -0 (l2 at distance 0) reads oddly; print it as 0
+  char digits[32];
+  auto result = std::to_chars(digits, digits + sizeof digits, score);
+  out.append(digits, result.ptr);
+}
+
+void append_result_line(std::string_view query_id, std::span<const Hit> hits, std::string& out) {
+  out += "{\"id\":";
+  append_json_string(query_id, out);
+  out += ",\"hits\":[";
+  for (size_t i = 0; i < hits.size(); ++i) {
+    if (i > 0) out.push_back(',');
+    out += "{\"id\":";
+    append_json_string(hits[i].id, out);
+    out += ",\"score\":";
+    append_score(hits[i].score, out);
+    out.push_back('}');
+  }
+  out += "]}\n";
+}
+
+Status ResultWriter::write(std::string_view query_id, std::span<const Hit> hits) {
+  line_.clear();
+  append_result_line(query_id, hits, line_);
+  return out_.write(line_);
+}
+
+}  // namespace vs

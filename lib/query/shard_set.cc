@@ -1,0 +1,61 @@
+#include "query/shard_set.h"
+
+#include <cmath>
+#include <limits>
+
+#include "format/manifest.h"
+#include "index/exact_search.h"
+#include "index/hnsw_search.h"
+
+namespace vs {
+
+Expected<ShardSet> ShardSet::open(const std::vector<std::string>& args, bool verify) {
+  auto paths = resolve_shard_paths(args);
+  if (!paths.ok()) return paths.status();
+  if (paths->empty()) return Status::Usage("no shards to search");
+  ShardSet set;
+  for (const std::string& path : *paths) {
+    auto reader = ShardReader::open(path);
+    if (!reader.ok()) return reader.status();
+    if (verify) VS_RETURN_IF_ERROR((*reader)->verify());
+    const ShardReader& shard = **reader;
+    if (set.shards_.empty()) {
+      set.dim_ = shard.dim();
+      set.metric_ = shard.metric();
+    } else if (shard.dim() != set.dim_ || shard.metric() != set.metric_) {
+      const ShardReader& first = *set.shards_.front();
+      return Status::Usage("shard '" + path + "' has dim " + std::to_string(shard.dim()) + " and metric " +
+                           std::string(metric_name(shard.metric())) + ", but '" + first.path() + "' has dim " +
+                           std::to_string(set.dim_) + " and metric " + std::string(metric_name(set.metric_)));
+    }
+    set.shards_.push_back(std::move(reader).value());
+  }
+  return set;
+}
+
+void ShardSet::search_shard(size_t index, std::span<const float> query, const SearchParams& params,
+                            SearchScratch& scratch, std::vector<Hit>& out) const {
+  const ShardReader& shard = *shards_[index];
+  if (shard.count() == 0 || params.k == 0) return;
+  if (params.exact) {
+    exact_search(shard.graph(), query, params.k, scratch.context, scratch.neighbors);
+  } else {
+    hnsw_search(shard.graph(), query, params.k, params.ef, scratch.context, scratch.neighbors);
+  }
+  for (const Neighbor& neighbor : scratch.neighbors) {
+    float score = score_from_distance(metric_, neighbor.distance);
+    // A NaN (vectors so large their dot product overflows both ways) would
+    // break the merge's ordering; rank it last instead.
+    if (std::isnan(score)) score = std::numeric_limits<float>::lowest();
+    out.push_back(Hit{shard.id(neighbor.node), score});
+  }
+}
+
+void ShardSet::search(std::span<const float> query, const SearchParams& params, SearchScratch& scratch,
+                      std::vector<Hit>& out) const {
+  out.clear();
+  for (size_t i = 0; i < shards_.size(); ++i) search_shard(i, query, params, scratch, out);
+  merge_top_k(out, params.k);
+}
+
+}  // namespace vs

@@ -1,0 +1,70 @@
+// ShardSet: the local shards one vs-query run searches, opened once and shared.
+//
+// open() expands the arguments (index directories through their manifest,
+// .vsi files as they are), maps every shard with ShardReader::open (O(1) each,
+// checks headers and trailers; with `verify`, also every section checksum,
+// O(size)), and requires one dim and one metric across them (Usage error
+// naming the first shard that differs). The ShardSet owns the readers; hits it
+// returns view ids in their mapped memory, valid while the ShardSet lives.
+//
+// Searching is const and thread-safe given one SearchScratch per thread: the
+// scratch holds the search context and neighbour list, and the caller's hit
+// vector doubles as the merge buffer; all are reused across queries, so a
+// search allocates nothing once they have grown.
+#pragma once
+
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/metric.h"
+#include "core/status.h"
+#include "format/shard_reader.h"
+#include "index/search_context.h"
+#include "query/hit.h"
+
+namespace vs {
+
+// Per-thread scratch for ShardSet searches. Not thread-safe.
+struct SearchScratch {
+  SearchContext context;
+  std::vector<Neighbor> neighbors;
+};
+
+struct SearchParams {
+  size_t k = 10;
+  size_t ef = 64;      // HNSW candidate list size; raised to k when smaller
+  bool exact = false;  // brute force instead of HNSW (the recall ground truth)
+};
+
+class ShardSet {
+ public:
+  // Errors: those of resolve_shard_paths and ShardReader::open/verify
+  // (IoError, Corruption naming the file), Usage for no shards or a dim or
+  // metric mismatch.
+  static Expected<ShardSet> open(const std::vector<std::string>& args, bool verify = false);
+
+  uint32_t dim() const { return dim_; }
+  Metric metric() const { return metric_; }
+  size_t shard_count() const { return shards_.size(); }
+  const ShardReader& shard(size_t index) const { return *shards_[index]; }
+
+  // Searches shard `index` for `query` (dim() floats, normalised under
+  // cosine) and appends up to k hits with scores (core/metric.h) to `out`,
+  // best first. Leaves `out`'s earlier entries alone.
+  void search_shard(size_t index, std::span<const float> query, const SearchParams& params,
+                    SearchScratch& scratch, std::vector<Hit>& out) const;
+
+  // Searches every shard in turn and leaves the global top-k in `out`
+  // (replacing its contents): ids deduplicated (best score kept), best first.
+  void search(std::span<const float> query, const SearchParams& params, SearchScratch& scratch,
+              std::vector<Hit>& out) const;
+
+ private:
+  std::vector<std::unique_ptr<ShardReader>> shards_;
+  uint32_t dim_ = 0;
+  Metric metric_ = Metric::kL2;
+};
+
+}  // namespace vs
