@@ -1,0 +1,242 @@
+#include "ann_report.h"
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+namespace vs::bench {
+namespace {
+
+std::string format(const char* fmt, double value) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof(buffer), fmt, value);
+  return buffer;
+}
+
+std::string optional_number(const std::optional<double>& value, const char* fmt) {
+  return value ? format(fmt, *value) : "n/a";
+}
+
+std::optional<double> ratio(const std::optional<double>& a, const std::optional<double>& b) {
+  if (!a || !b || *b <= 0) return std::nullopt;
+  return *a / *b;
+}
+
+std::string json_number(const std::optional<double>& value) {
+  if (!value || !std::isfinite(*value)) return "null";
+  return format("%.6g", *value);
+}
+
+std::string json_string(const std::string& text) {
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (static_cast<unsigned char>(c) < 0x20) continue;
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string target_label(double target) { return format("%.2f", target); }
+
+// The per-measure summary rows of one data set.
+void markdown_summary_rows(const DatasetResult& d, std::ostringstream& out) {
+  const LibraryResult& v = d.vs;
+  const LibraryResult& h = d.hnswlib;
+  auto row = [&](const std::string& measure, std::optional<double> vs_value, std::optional<double> hnsw_value,
+                 const char* fmt, bool first = false) {
+    out << "| " << (first ? d.name : "") << " | " << measure << " | " << optional_number(vs_value, fmt) << " | "
+        << optional_number(hnsw_value, fmt) << " | " << optional_number(ratio(vs_value, hnsw_value), "%.2f")
+        << " |\n";
+  };
+  auto if_ran = [](const LibraryResult& r, double value) { return r.ran ? std::optional<double>(value) : std::nullopt; };
+  row("build s (lower is better)", if_ran(v, v.build_s), if_ran(h, h.build_s), "%.1f", true);
+  row("build CPU s, all threads", if_ran(v, v.build_cpu_s), if_ran(h, h.build_cpu_s), "%.1f");
+  for (double target : kRecallTargets) {
+    const bool bound = first_row_reaches(v.sweep, target) || first_row_reaches(h.sweep, target);
+    row("QPS at recall@10 " + target_label(target) + (bound ? " (≥: reached at the smallest ef)" : ""),
+        qps_at_recall(v.sweep, target), qps_at_recall(h.sweep, target), "%.0f");
+  }
+  row("CPU QPS at recall@10 0.95 (noise check)", qps_at_recall(v.sweep, 0.95, &SweepRow::cpu_qps),
+      qps_at_recall(h.sweep, 0.95, &SweepRow::cpu_qps), "%.0f");
+  row("index MiB", if_ran(v, static_cast<double>(v.index_bytes) / 1048576.0),
+      if_ran(h, static_cast<double>(h.index_bytes) / 1048576.0), "%.1f");
+  row("peak RSS MiB", if_ran(v, static_cast<double>(v.peak_rss_bytes) / 1048576.0),
+      if_ran(h, static_cast<double>(h.peak_rss_bytes) / 1048576.0), "%.1f");
+  row("index open ms", v.open_ms >= 0 ? std::optional<double>(v.open_ms) : std::nullopt, std::nullopt, "%.3f");
+}
+
+void markdown_sweep(const DatasetResult& d, std::ostringstream& out) {
+  out << "\n### " << d.name << " (" << d.base_count << " base, " << d.query_count << " queries, dim " << d.dim
+      << ", " << d.metric << ")\n\n";
+  out << "| ef | vs recall@10 | vs QPS | vs CPU QPS | hnswlib recall@10 | hnswlib QPS | hnswlib CPU QPS | QPS "
+         "vs/hnswlib | CPU QPS vs/hnswlib |\n";
+  out << "|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n";
+  const size_t rows = std::max(d.vs.sweep.size(), d.hnswlib.sweep.size());
+  for (size_t i = 0; i < rows; ++i) {
+    const SweepRow* v = i < d.vs.sweep.size() ? &d.vs.sweep[i] : nullptr;
+    const SweepRow* h = i < d.hnswlib.sweep.size() ? &d.hnswlib.sweep[i] : nullptr;
+    auto cell = [](const SweepRow* r, const char* fmt, double SweepRow::*field) {
+      return r ? format(fmt, r->*field) : std::string();
+    };
+    out << "| " << (v ? v->ef : h->ef) << " | " << cell(v, "%.4f", &SweepRow::recall) << " | "
+        << cell(v, "%.0f", &SweepRow::qps) << " | " << cell(v, "%.0f", &SweepRow::cpu_qps) << " | "
+        << cell(h, "%.4f", &SweepRow::recall) << " | " << cell(h, "%.0f", &SweepRow::qps) << " | "
+        << cell(h, "%.0f", &SweepRow::cpu_qps) << " | " << (v && h ? format("%.2f", v->qps / h->qps) : "") << " | "
+        << (v && h && h->cpu_qps > 0 ? format("%.2f", v->cpu_qps / h->cpu_qps) : "") << " |\n";
+  }
+}
+
+void json_library(const LibraryResult& r, std::ostringstream& out) {
+  auto measured = [](double value) { return value >= 0 ? std::optional<double>(value) : std::nullopt; };
+  out << "{\"ran\": " << (r.ran ? "true" : "false") << ", \"build_s\": " << json_number(r.build_s)
+      << ", \"build_cpu_s\": " << json_number(r.build_cpu_s)
+      << ", \"write_s\": " << json_number(measured(r.write_s)) << ", \"open_ms\": " << json_number(measured(r.open_ms))
+      << ", \"index_bytes\": " << r.index_bytes << ", \"peak_rss_bytes\": " << r.peak_rss_bytes
+      << ", \"simd\": " << json_string(r.simd) << ", \"qps_at_recall\": {";
+  for (size_t i = 0; i < std::size(kRecallTargets); ++i) {
+    out << (i ? ", " : "") << json_string(target_label(kRecallTargets[i])) << ": "
+        << json_number(qps_at_recall(r.sweep, kRecallTargets[i]));
+  }
+  out << "}, \"cpu_qps_at_recall\": {";
+  for (size_t i = 0; i < std::size(kRecallTargets); ++i) {
+    out << (i ? ", " : "") << json_string(target_label(kRecallTargets[i])) << ": "
+        << json_number(qps_at_recall(r.sweep, kRecallTargets[i], &SweepRow::cpu_qps));
+  }
+  out << "}, \"qps_at_recall_is_lower_bound\": {";
+  for (size_t i = 0; i < std::size(kRecallTargets); ++i) {
+    out << (i ? ", " : "") << json_string(target_label(kRecallTargets[i])) << ": "
+        << (first_row_reaches(r.sweep, kRecallTargets[i]) ? "true" : "false");
+  }
+  out << "}, \"sweep\": [";
+  for (size_t i = 0; i < r.sweep.size(); ++i) {
+    out << (i ? ", " : "") << "{\"ef\": " << r.sweep[i].ef << ", \"recall\": " << json_number(r.sweep[i].recall)
+        << ", \"qps\": " << json_number(r.sweep[i].qps) << ", \"cpu_qps\": " << json_number(r.sweep[i].cpu_qps)
+        << "}";
+  }
+  out << "]}";
+}
+
+void json_dataset(const DatasetResult& d, std::ostringstream& out) {
+  out << "    {\"name\": " << json_string(d.name) << ", \"metric\": " << json_string(d.metric)
+      << ", \"dim\": " << d.dim << ", \"base\": " << d.base_count << ", \"queries\": " << d.query_count;
+  auto ef95 = smallest_ef_reaching(d.vs.sweep, 0.95);
+  out << ", \"vs_ef_for_recall_0.95\": " << (ef95 ? std::to_string(*ef95) : "null");
+  out << ",\n     \"ratios_vs_over_hnswlib\": {\"build_s\": "
+      << json_number(d.vs.ran && d.hnswlib.ran ? ratio(d.vs.build_s, d.hnswlib.build_s) : std::nullopt);
+  for (double target : kRecallTargets) {
+    out << ", " << json_string("qps@" + target_label(target)) << ": "
+        << json_number(ratio(qps_at_recall(d.vs.sweep, target), qps_at_recall(d.hnswlib.sweep, target)));
+  }
+  out << "},\n     \"vs\": ";
+  json_library(d.vs, out);
+  out << ",\n     \"hnswlib\": ";
+  json_library(d.hnswlib, out);
+  out << "}";
+}
+
+}  // namespace
+
+std::optional<double> qps_at_recall(const std::vector<SweepRow>& sweep, double target, double SweepRow::*qps) {
+  for (size_t i = 0; i < sweep.size(); ++i) {
+    if (sweep[i].recall < target) continue;
+    if (i == 0 || sweep[i].recall <= sweep[i - 1].recall) return sweep[i].*qps;
+    const SweepRow& lo = sweep[i - 1];
+    const SweepRow& hi = sweep[i];
+    const double t = (target - lo.recall) / (hi.recall - lo.recall);
+    return std::exp(std::log(lo.*qps) + t * (std::log(hi.*qps) - std::log(lo.*qps)));
+  }
+  return std::nullopt;
+}
+
+bool first_row_reaches(const std::vector<SweepRow>& sweep, double target) {
+  return !sweep.empty() && sweep.front().recall >= target;
+}
+
+std::optional<size_t> smallest_ef_reaching(const std::vector<SweepRow>& sweep, double target) {
+  for (const SweepRow& row : sweep) {
+    if (row.recall >= target) return row.ef;
+  }
+  return std::nullopt;
+}
+
+bool write_result_file(const std::string& path, const LibraryResult& r, std::string& error) {
+  std::ofstream out(path);
+  out.precision(17);
+  out << "library " << r.library << "\nbuild_s " << r.build_s << "\nbuild_cpu_s " << r.build_cpu_s << "\nwrite_s " << r.write_s << "\nopen_ms "
+      << r.open_ms << "\nindex_bytes " << r.index_bytes << "\npeak_rss_bytes " << r.peak_rss_bytes << "\nsimd "
+      << r.simd << "\n";
+  for (const SweepRow& row : r.sweep) {
+    out << "row " << row.ef << " " << row.recall << " " << row.qps << " " << row.cpu_qps << "\n";
+  }
+  out.close();
+  if (!out) error = "cannot write '" + path + "'";
+  return static_cast<bool>(out);
+}
+
+bool read_result_file(const std::string& path, LibraryResult& r, std::string& error) {
+  std::ifstream in(path);
+  if (!in) {
+    error = "the worker left no result file '" + path + "'";
+    return false;
+  }
+  std::string key;
+  while (in >> key) {
+    if (key == "library") in >> r.library;
+    else if (key == "build_s") in >> r.build_s;
+    else if (key == "build_cpu_s") in >> r.build_cpu_s;
+    else if (key == "write_s") in >> r.write_s;
+    else if (key == "open_ms") in >> r.open_ms;
+    else if (key == "index_bytes") in >> r.index_bytes;
+    else if (key == "peak_rss_bytes") in >> r.peak_rss_bytes;
+    else if (key == "simd") std::getline(in >> std::ws, r.simd);
+    else if (key == "row") {
+      SweepRow row;
+      in >> row.ef >> row.recall >> row.qps >> row.cpu_qps;
+      r.sweep.push_back(row);
+    } else {
+      error = "'" + path + "': unknown key '" + key + "'";
+      return false;
+    }
+  }
+  r.ran = !r.sweep.empty();
+  if (!r.ran) error = "'" + path + "' holds no sweep";
+  return r.ran;
+}
+
+std::string markdown_report(const RunInfo& info, const std::vector<DatasetResult>& datasets) {
+  std::ostringstream out;
+  out << "## vs vs hnswlib" << (info.smoke ? " (smoke run: small subset, not a measurement)" : "") << "\n\n";
+  out << "CPU: " << info.cpu_model << ", " << info.cores << " cores; build on " << info.build_threads
+      << " threads; search single-threaded, one query at a time, k=" << info.k << ", best of " << info.runs
+      << " runs; M=" << info.m << ", ef_construction=" << info.ef_construction << "; " << info.generated_utc << ".\n";
+  if (!datasets.empty()) {
+    out << "vs kernels: " << datasets.front().vs.simd << "; hnswlib: " << datasets.front().hnswlib.simd << ".\n";
+  }
+  out << "Ratios are vs / hnswlib (QPS: above 1 means vs is faster; build s: below 1 means vs is faster). "
+         "CPU QPS counts the search thread's CPU time only: where it is far above QPS, other load disturbed "
+         "the run.\n\n";
+  out << "| data set | measure | vs | hnswlib | vs / hnswlib |\n|---|---|--:|--:|--:|\n";
+  for (const DatasetResult& d : datasets) markdown_summary_rows(d, out);
+  for (const DatasetResult& d : datasets) markdown_sweep(d, out);
+  return out.str();
+}
+
+std::string json_report(const RunInfo& info, const std::vector<DatasetResult>& datasets) {
+  std::ostringstream out;
+  out << "{\n  \"generated_utc\": " << json_string(info.generated_utc) << ",\n  \"smoke\": "
+      << (info.smoke ? "true" : "false") << ",\n  \"machine\": {\"cpu\": " << json_string(info.cpu_model)
+      << ", \"cores\": " << info.cores << "},\n  \"params\": {\"m\": " << info.m
+      << ", \"ef_construction\": " << info.ef_construction << ", \"k\": " << info.k
+      << ", \"build_threads\": " << info.build_threads << ", \"search_threads\": 1, \"runs\": " << info.runs
+      << "},\n  \"datasets\": [\n";
+  for (size_t i = 0; i < datasets.size(); ++i) {
+    json_dataset(datasets[i], out);
+    out << (i + 1 < datasets.size() ? ",\n" : "\n");
+  }
+  out << "  ]\n}\n";
+  return out.str();
+}
+
+}  // namespace vs::bench
