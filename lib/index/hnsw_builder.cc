@@ -33,13 +33,6 @@ std::unique_ptr<std::byte[], void (*)(std::byte*)> zeroed_aligned(size_t bytes) 
   return {static_cast<std::byte*>(raw), free_aligned};
 }
 
-struct FartherFirst {
-  bool operator()(const Neighbor& a, const Neighbor& b) const { return a.distance < b.distance; }
-};
-struct CloserFirst {
-  bool operator()(const Neighbor& a, const Neighbor& b) const { return a.distance > b.distance; }
-};
-
 // splitmix64: a seeded, well-mixed hash of the node number, so each node's
 // level is fixed by (seed, node) and not by which thread inserts it when.
 uint64_t mix(uint64_t x) {
@@ -127,34 +120,16 @@ uint32_t Builder::greedy_descend(const float* query, uint32_t entry, int from_le
 // result (unordered) in s.search.results.
 void Builder::search_level(const float* query, uint32_t entry, int level, BuildScratch& s) {
   const size_t ef = g_.params.ef_construction;
-  auto& candidates = s.search.candidates;
-  auto& results = s.search.results;
-  candidates.clear();
-  results.clear();
-  s.search.visited.reset(view_.count);
-
-  float d0 = distance_(query, view_.vector(entry), view_.dim_padded);
-  s.search.visited.test_and_set(entry);
-  candidates.push_back({d0, entry});
-  results.push_back({d0, entry});
-  while (!candidates.empty()) {
-    Neighbor closest = candidates.front();
-    if (closest.distance > results.front().distance && results.size() >= ef) break;
-    std::pop_heap(candidates.begin(), candidates.end(), CloserFirst{});
-    candidates.pop_back();
+  SearchContext& c = s.search;
+  c.visited.reset(view_.count);
+  c.visited.test_and_set(entry);
+  c.begin({distance_(query, view_.vector(entry), view_.dim_padded), entry});
+  Neighbor closest;
+  while (c.next_candidate(ef, closest)) {
     copy_links(closest.node, level, s.links_copy);
     for (uint32_t neighbour : s.links_copy) {
-      if (s.search.visited.test_and_set(neighbour)) continue;
-      float d = distance_(query, view_.vector(neighbour), view_.dim_padded);
-      if (results.size() >= ef && d >= results.front().distance) continue;
-      candidates.push_back({d, neighbour});
-      std::push_heap(candidates.begin(), candidates.end(), CloserFirst{});
-      results.push_back({d, neighbour});
-      std::push_heap(results.begin(), results.end(), FartherFirst{});
-      if (results.size() > ef) {
-        std::pop_heap(results.begin(), results.end(), FartherFirst{});
-        results.pop_back();
-      }
+      if (c.visited.test_and_set(neighbour)) continue;
+      c.offer({distance_(query, view_.vector(neighbour), view_.dim_padded), neighbour}, ef);
     }
   }
 }

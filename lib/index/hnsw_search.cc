@@ -9,13 +9,6 @@
 namespace vs {
 namespace {
 
-struct FartherFirst {
-  bool operator()(const Neighbor& a, const Neighbor& b) const { return a.distance < b.distance; }
-};
-struct CloserFirst {
-  bool operator()(const Neighbor& a, const Neighbor& b) const { return a.distance > b.distance; }
-};
-
 // Neighbour ids and degrees come from a mapped file that open() checked only
 // in O(1); clamping here keeps a corrupt section from reading out of bounds
 // (vs-query --verify finds such corruption by checksum).
@@ -86,26 +79,15 @@ uint32_t descend_upper_levels(const GraphView& graph, const NodeDistance& distan
 template <typename NodeDistance>
 void search_base_level(const GraphView& graph, uint32_t entry, size_t ef, const NodeDistance& distance,
                        SearchContext& context) {
-  auto& candidates = context.candidates;
-  auto& results = context.results;
-  candidates.clear();
-  results.clear();
   context.visited.reset(graph.count);
-
-  float entry_distance = distance(entry);
   context.visited.test_and_set(entry);
-  candidates.push_back({entry_distance, entry});
-  results.push_back({entry_distance, entry});
+  context.begin({distance(entry), entry});
   const size_t prefetch_lines = std::min(kMaxPrefetchLines, (distance.bytes() + 63) / 64);
   auto& fresh = context.fresh;
   fresh.resize(graph.m0);
 
-  while (!candidates.empty()) {
-    Neighbor closest = candidates.front();
-    if (closest.distance > results.front().distance && results.size() >= ef) break;
-    std::pop_heap(candidates.begin(), candidates.end(), CloserFirst{});
-    candidates.pop_back();
-
+  Neighbor closest;
+  while (context.next_candidate(ef, closest)) {
     // Gather the unvisited neighbours first so each distance can overlap the
     // fetch of the next one's vector.
     const uint32_t* links = graph.links0(closest.node);
@@ -118,17 +100,7 @@ void search_base_level(const GraphView& graph, uint32_t entry, size_t ef, const 
     if (fresh_count > 0) prefetch_node(distance, fresh[0], prefetch_lines);
     for (uint32_t i = 0; i < fresh_count; ++i) {
       if (i + 1 < fresh_count) prefetch_node(distance, fresh[i + 1], prefetch_lines);
-      uint32_t neighbour = fresh[i];
-      float d = distance(neighbour);
-      if (results.size() >= ef && d >= results.front().distance) continue;
-      candidates.push_back({d, neighbour});
-      std::push_heap(candidates.begin(), candidates.end(), CloserFirst{});
-      results.push_back({d, neighbour});
-      std::push_heap(results.begin(), results.end(), FartherFirst{});
-      if (results.size() > ef) {
-        std::pop_heap(results.begin(), results.end(), FartherFirst{});
-        results.pop_back();
-      }
+      context.offer({distance(fresh[i]), fresh[i]}, ef);
     }
   }
 }

@@ -6,6 +6,7 @@
 // (e.g. in a tbb::enumerable_thread_specific).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -17,6 +18,14 @@ struct Neighbor {
   bool operator<(const Neighbor& other) const {
     return distance < other.distance || (distance == other.distance && node < other.node);
   }
+};
+
+// Heap orders: results keep the farthest on top (to evict), candidates the closest (to expand).
+struct FartherFirst {
+  bool operator()(const Neighbor& a, const Neighbor& b) const { return a.distance < b.distance; }
+};
+struct CloserFirst {
+  bool operator()(const Neighbor& a, const Neighbor& b) const { return a.distance > b.distance; }
 };
 
 class VisitedSet {
@@ -39,6 +48,35 @@ struct SearchContext {
   VisitedSet visited;
   std::vector<Neighbor> candidates;  // min-heap by distance
   std::vector<Neighbor> results;     // max-heap by distance, size ≤ ef
+
+  // The best-first search of one graph level, shared by queries and the
+  // builder: begin() seeds both heaps, next_candidate() pops the closest
+  // unexpanded node while it can still improve the results, offer() keeps a
+  // newly seen node if it is among the ef closest so far.
+  void begin(Neighbor entry) {
+    candidates.assign(1, entry);
+    results.assign(1, entry);
+  }
+  bool next_candidate(size_t ef, Neighbor& out) {
+    if (candidates.empty()) return false;
+    out = candidates.front();
+    if (out.distance > results.front().distance && results.size() >= ef) return false;
+    std::pop_heap(candidates.begin(), candidates.end(), CloserFirst{});
+    candidates.pop_back();
+    return true;
+  }
+  void offer(Neighbor seen, size_t ef) {
+    if (results.size() >= ef && seen.distance >= results.front().distance) return;
+    candidates.push_back(seen);
+    std::push_heap(candidates.begin(), candidates.end(), CloserFirst{});
+    results.push_back(seen);
+    std::push_heap(results.begin(), results.end(), FartherFirst{});
+    if (results.size() > ef) {
+      std::pop_heap(results.begin(), results.end(), FartherFirst{});
+      results.pop_back();
+    }
+  }
+
   std::vector<float> query;          // the query padded to dim_padded
   std::vector<float> prepared_query; // sq8 graphs: the query prepared for code distances
   std::vector<uint32_t> fresh;       // a node's not yet visited neighbours
