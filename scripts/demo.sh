@@ -5,11 +5,16 @@
 # queries per second.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
-scripts/build.sh >/dev/null
-bin=${VS_BUILD_DIR:-build}/bin
 work=${VS_DEMO_DIR:-demo-data}
 mkdir -p "$work"
+scripts/setup.sh
+echo "demo: building (log in $work/build.log)" >&2
+if ! scripts/build.sh >"$work/build.log" 2>&1; then
+  tail -n 40 "$work/build.log" >&2
+  echo "demo: the build failed" >&2
+  exit 1
+fi
+bin=${VS_BUILD_DIR:-build}/bin
 
 if [[ ! -s "$work/base.jsonl" || ! -s "$work/queries.jsonl" ]]; then
   echo "demo: converting Fashion-MNIST to JSONL" >&2
