@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Reruns the vs-against-hnswlib comparison on Fashion-MNIST from scratch:
 # installs the benchmark dependencies, builds Release into ${VS_BUILD_DIR:-build},
-# runs bench/ann-compare (both libraries, both data sets, one run) and then
-# times vs-query end to end (JSON in, JSON out) at the ef where vs first reaches
-# recall@10 0.95, on one thread and on all of them.
+# runs bench/ann-compare (vs, vs-sq8 and hnswlib, both data sets, one run) and
+# then times vs-query end to end (JSON in, JSON out) on the float index (vs, not
+# vs-sq8) at the ef where vs first reaches recall@10 0.95, on one thread and on
+# all of them.
 #
 #   bench/ann-compare.sh [--smoke] [ann-compare flags...]
 #

@@ -1,7 +1,10 @@
 // ann-compare: vs against hnswlib on Fashion-MNIST, in one run, same data,
-// same parameters (M=16, ef_construction=200), same ground truth.
+// same parameters (M=16, ef_construction=200), same ground truth. vs runs
+// twice, as two rows: "vs" (the float graph) and "vs-sq8" (HnswParams::sq8,
+// as vs-build --quantize sq8 builds it: traversal over 8-bit codes, rerank
+// with the float vectors).
 //
-//   ann-compare [--smoke] [--dataset NAME]... [--only vs|hnswlib] [--runs N]
+//   ann-compare [--smoke] [--dataset NAME]... [--only vs|vs-sq8|hnswlib] [--runs N]
 //
 // The parent prepares each data set once (bench/ann_data.h, cached), then runs
 // every (data set, library) pair in a fresh child process of this same binary
@@ -16,8 +19,8 @@
 // queried through ShardSet::search (hnsw_search on the mapped ShardReader
 // graph, score conversion and the top-k merge included).
 //
-// Exit status: 0 on success; 1 if anything failed or vs (or hnswlib) misses
-// recall@10 0.9 at the largest ef, which means something is broken; 2 for usage.
+// Exit status: 0 on success; 1 if anything failed or vs, vs-sq8 or hnswlib
+// misses recall@10 0.9 at the largest ef, which means something is broken; 2 for usage.
 #include <sys/wait.h>
 #include <tbb/global_control.h>
 #include <unistd.h>
@@ -55,7 +58,7 @@ constexpr uint32_t kM = 16;
 constexpr uint32_t kEfConstruction = 200;
 constexpr uint32_t kK = 10;
 // The smoke run's subset: big enough for a real multi-level graph, small
-// enough that both libraries build and sweep both data sets in seconds.
+// enough that all three rows build and sweep both data sets in seconds.
 constexpr uint32_t kSmokeBase = 3000;
 constexpr uint32_t kSmokeQueries = 200;
 // Below this recall@10 at the largest ef, a library is broken, not slow.
@@ -96,7 +99,7 @@ double process_cpu_s() {
   std::exit(1);
 }
 
-// ---- measurements shared by both workers --------------------------------
+// ---- measurements shared by the workers --------------------------------
 
 uint64_t peak_rss_bytes() {
   std::ifstream status("/proc/self/status");
@@ -143,7 +146,7 @@ std::vector<SweepRow> sweep_ef(const AnnDataset& data, const std::vector<size_t>
   return rows;
 }
 
-// ---- the vs worker ------------------------------------------------------
+// ---- the vs workers (vs and vs-sq8) --------------------------------------
 
 // Searches through ShardSet, the entry point vs-query uses; ids were written
 // as node numbers, so they parse back to the ground truth's numbering.
@@ -183,34 +186,36 @@ double median_open_ms(const std::string& path) {
 
 // Builds the graph and writes it as a shard; the built graph is freed before
 // searching, so the search runs on the mapped file alone, as in vs-query.
-void build_vs_shard(const AnnDataset& data, const std::string& path, LibraryResult& r) {
+void build_vs_shard(const AnnDataset& data, bool sq8, const std::string& path, LibraryResult& r) {
   const auto start = Clock::now();
   const double cpu_start = process_cpu_s();
-  auto graph = build_hnsw(data.base, data.dim, data.metric, HnswParams{kM, kEfConstruction, 100});
+  auto graph = build_hnsw(data.base, data.dim, data.metric, HnswParams{kM, kEfConstruction, 100, sq8});
   r.build_s = seconds_since(start);
   r.build_cpu_s = process_cpu_s() - cpu_start;
-  if (!graph.ok()) fail("vs build: " + graph.status().message());
+  if (!graph.ok()) fail(r.library + " build: " + graph.status().message());
 
   std::vector<std::string> ids(data.base_count), metas(data.base_count);
   for (uint32_t i = 0; i < data.base_count; ++i) ids[i] = std::to_string(i);
   const auto write_start = Clock::now();
   auto info = write_shard(Env::posix(), path, *graph, ids, metas);
   r.write_s = seconds_since(write_start);
-  if (!info.ok()) fail("vs write: " + info.status().message());
+  if (!info.ok()) fail(r.library + " write: " + info.status().message());
   r.index_bytes = info->bytes;
 }
 
-LibraryResult run_vs(const AnnDataset& data, const Options& o, const std::string& work_dir) {
+// `sq8` builds the graph as vs-build --quantize sq8 does; the search side
+// needs nothing else, as the shard says it holds codes.
+LibraryResult run_vs(const AnnDataset& data, bool sq8, const Options& o, const std::string& work_dir) {
   LibraryResult r;
-  r.library = "vs";
+  r.library = sq8 ? "vs-sq8" : "vs";
   r.simd = std::string(simd::kernels().name) + " (run-time dispatch, portable build)";
   const std::string path = work_dir + "/shard.vsi";
-  build_vs_shard(data, path, r);
+  build_vs_shard(data, sq8, path, r);
   r.open_ms = median_open_ms(path);
   auto shards = ShardSet::open({path});
   if (!shards.ok()) fail(shards.status().message());
   VsSearcher searcher(*shards);
-  r.sweep = sweep_ef(data, o.efs, o.runs, searcher, "vs");
+  r.sweep = sweep_ef(data, o.efs, o.runs, searcher, r.library.c_str());
   return r;
 }
 
@@ -292,7 +297,8 @@ int run_worker(const Options& o) {
   data.name = spec.name;
   tbb::global_control limit(tbb::global_control::max_allowed_parallelism, o.threads);
   TempDir work_dir(o.tmp_dir);
-  LibraryResult r = o.worker == "vs" ? run_vs(data, o, work_dir.path()) : run_hnswlib(data, o, work_dir.path());
+  LibraryResult r = o.worker == "hnswlib" ? run_hnswlib(data, o, work_dir.path())
+                                          : run_vs(data, o.worker == "vs-sq8", o, work_dir.path());
   r.peak_rss_bytes = peak_rss_bytes();
   if (!write_result_file(o.worker_out, r, error)) fail(error);
   return 0;
@@ -365,13 +371,16 @@ DatasetResult measure_dataset(const Options& o, const std::string& name, const s
     AnnDataset data;  // released before the workers run
     std::string error;
     if (!load_or_prepare(spec, o.data_dir, o.cache_dir, data, error)) fail(error);
-    d = {name, std::string(metric_name(data.metric)), data.dim, data.base_count, data.query_count, {}, {}};
+    d.name = name;
+    d.metric = metric_name(data.metric);
+    d.dim = data.dim;
+    d.base_count = data.base_count;
+    d.query_count = data.query_count;
   }
-  d.vs.library = "vs";
-  d.hnswlib.library = "hnswlib";
-  if (o.only.empty() || o.only == "vs") d.vs = run_child(o, name, "vs", work_dir + "/" + name + ".vs");
-  if (o.only.empty() || o.only == "hnswlib") {
-    d.hnswlib = run_child(o, name, "hnswlib", work_dir + "/" + name + ".hnswlib");
+  for (LibraryResult* r : {&d.vs, &d.vs_sq8, &d.hnswlib}) {
+    r->library = r == &d.vs ? "vs" : r == &d.vs_sq8 ? "vs-sq8" : "hnswlib";
+    if (!o.only.empty() && o.only != r->library) continue;
+    *r = run_child(o, name, r->library, work_dir + "/" + name + "." + r->library);
   }
   return d;
 }
@@ -386,7 +395,7 @@ void write_text(const std::string& path, const std::string& text) {
 // A library that ran but misses kMinRecall at its largest ef is broken.
 bool recall_ok(const DatasetResult& d) {
   bool ok = true;
-  for (const LibraryResult* r : {&d.vs, &d.hnswlib}) {
+  for (const LibraryResult* r : {&d.vs, &d.vs_sq8, &d.hnswlib}) {
     if (!r->ran) continue;
     if (r->sweep.back().recall >= kMinRecall) continue;
     std::fprintf(stderr, "%s: %s: %s reaches only recall@10 %.4f at ef=%zu (expected >= %.2f)\n", kProg,
@@ -438,7 +447,9 @@ void apply_defaults(Options& o) {
 int main(int argc, char** argv) {
   using vs::bench::Options;
   Options o;
-  CLI::App app{"Compares vs with hnswlib on Fashion-MNIST: build time, recall@10/QPS sweep, index size, peak RSS."};
+  CLI::App app{
+      "Compares vs (float and sq8 graphs) with hnswlib on Fashion-MNIST: build time, recall@10/QPS sweep, index "
+      "size, peak RSS."};
   app.add_flag("--smoke", o.smoke, "Quick check on a small subset (3,000 base, 200 queries, short ef sweep)");
   app.add_option("--dataset", o.datasets, "Data set(s) to run (default: all)")
       ->check(CLI::IsMember(vs::bench::dataset_names()));
@@ -448,11 +459,12 @@ int main(int argc, char** argv) {
   app.add_option("--results-dir", o.results_dir, "Where ann-compare.{md,json} go ('' to skip)")
       ->capture_default_str();
   app.add_option("--tmp-dir", o.tmp_dir, "Where index files are written (default: the system temp directory)");
-  app.add_option("--only", o.only, "Run one library only")->check(CLI::IsMember({"vs", "hnswlib"}));
+  app.add_option("--only", o.only, "Run one row only: vs, vs-sq8 or hnswlib")
+      ->check(CLI::IsMember({"vs", "vs-sq8", "hnswlib"}));
   app.add_option("--threads", o.threads, "Build threads (default: all cores); search is single-threaded");
   app.add_option("--runs", o.runs, "Timed passes per ef; the best counts (default: 2, smoke 1)");
   app.add_option("--ef", o.efs, "ef values to sweep (comma separated)")->delimiter(',');
-  app.add_option("--worker", o.worker)->group("")->check(CLI::IsMember({"vs", "hnswlib"}));
+  app.add_option("--worker", o.worker)->group("")->check(CLI::IsMember({"vs", "vs-sq8", "hnswlib"}));
   app.add_option("--worker-out", o.worker_out)->group("");
   try {
     app.parse(argc, argv);

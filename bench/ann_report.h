@@ -2,10 +2,10 @@
 //
 // A worker process (one library, one data set) fills a LibraryResult and
 // hands it to the parent as a small line-oriented text file; the parent puts
-// both libraries side by side, interpolates QPS at fixed recall targets and
-// renders the markdown table and the JSON file under bench/results/.
-// Ratios are always vs / hnswlib: above 1 means vs is faster for QPS, and
-// slower for build time.
+// the three rows (vs, vs-sq8, hnswlib) side by side, interpolates QPS at fixed
+// recall targets and renders the markdown table and the JSON file under
+// bench/results/. Ratios are always to the peer, X / hnswlib for X = vs and
+// vs-sq8: above 1 means X is faster for QPS, and slower for build time.
 #pragma once
 
 #include <cstddef>
@@ -27,12 +27,12 @@ struct SweepRow {
 };
 
 struct LibraryResult {
-  std::string library;  // "vs" or "hnswlib"
+  std::string library;  // "vs", "vs-sq8" or "hnswlib"
   bool ran = false;
   double build_s = 0;
   double build_cpu_s = 0;  // process CPU time (all threads) during the build
-  double write_s = -1;  // vs: write_shard; hnswlib: saveIndex
-  double open_ms = -1;  // vs: ShardReader::open (median of several); not measured for hnswlib
+  double write_s = -1;  // vs, vs-sq8: write_shard; hnswlib: saveIndex
+  double open_ms = -1;  // vs, vs-sq8: ShardReader::open (median of several); not measured for hnswlib
   uint64_t index_bytes = 0;
   uint64_t peak_rss_bytes = 0;  // VmHWM of the worker process (data set included)
   std::string simd;
@@ -45,7 +45,8 @@ struct DatasetResult {
   uint32_t dim = 0;
   uint32_t base_count = 0;
   uint32_t query_count = 0;
-  LibraryResult vs;
+  LibraryResult vs;      // float graph
+  LibraryResult vs_sq8;  // HnswParams::sq8: 8-bit codes to traverse, float rerank
   LibraryResult hnswlib;
 };
 

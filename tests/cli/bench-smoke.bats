@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # The ANN comparison harness (bench/ann_compare.cc) in --smoke mode: it must
-# build and run, compare both libraries on both data sets, and pass its own
-# recall check. hnswlib missing is a failure, not a skip: CI installs it
+# build and run, compare vs, vs-sq8 and hnswlib on both data sets, and pass
+# its own recall check. hnswlib missing is a failure, not a skip: CI installs it
 # (scripts/setup.sh --bench), and a benchmark nobody can run is a bug.
 
 load helpers
@@ -16,18 +16,32 @@ require_harness() {
   fi
 }
 
-@test "ann-compare --smoke compares vs with hnswlib on both data sets and exits 0" {
+@test "ann-compare --smoke compares vs and vs-sq8 with hnswlib on both data sets and exits 0" {
   require_harness
   run "$VS_BIN/ann-compare" --smoke --cache-dir cache --results-dir results
   assert_success
-  assert_output --partial "| data set | measure | vs | hnswlib | vs / hnswlib |"
+  assert_output --partial "| data set | measure | vs | hnswlib | vs / hnswlib | vs-sq8 | vs-sq8 / hnswlib |"
   assert_output --partial "| fmnist-784-euclidean | build s"
   assert_output --partial "| fmnist-784-angular | build s"
   assert_output --partial "QPS at recall@10 0.95"
   assert_output --partial "hnswlib recall@10"
+  assert_output --partial "vs-sq8 recall@10 | vs-sq8 QPS |"
+  # The build-s row has a number in every column, vs-sq8 and its ratio included.
+  assert_output --regexp '\| fmnist-784-euclidean \| build s \(lower is better\)( \| [0-9.]+){5} \|'
   [ -s results/ann-compare-smoke.md ]
-  run jq -e '(.datasets | length) == 2 and all(.datasets[]; .vs.ran and .hnswlib.ran
-             and .vs.sweep[-1].recall >= 0.9 and .hnswlib.sweep[-1].recall >= 0.9)' results/ann-compare-smoke.json
+  run jq -e '(.datasets | length) == 2 and all(.datasets[]; .vs.ran and .vs_sq8.ran and .hnswlib.ran
+             and .vs.sweep[-1].recall >= 0.9 and .vs_sq8.sweep[-1].recall >= 0.9
+             and .hnswlib.sweep[-1].recall >= 0.9
+             and .ratios_vs_sq8_over_hnswlib["qps@0.90"] != null)' results/ann-compare-smoke.json
+  assert_success
+}
+
+@test "ann-compare --only vs-sq8 runs that row alone" {
+  require_harness
+  run "$VS_BIN/ann-compare" --smoke --dataset fmnist-784-angular --only vs-sq8 --cache-dir cache --results-dir results
+  assert_success
+  assert_output --partial "fmnist-784-angular vs-sq8 ef=128"
+  run jq -e '.datasets[0] | .vs_sq8.ran and (.vs.ran | not) and (.hnswlib.ran | not)' results/ann-compare-smoke.json
   assert_success
 }
 
