@@ -7,9 +7,11 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config
   libcli11-dev libsimdjson-dev libzstd-dev zstd libtbb-dev
-  libcurl4-openssl-dev libxxhash-dev
+  libcurl4-openssl-dev libxxhash-dev libmicrohttpd-dev curl wrk
   libgtest-dev libgmock-dev libbenchmark-dev
   bats bats-support bats-assert jq zlib1g-dev
+  clang libclang-rt-14-dev time
+  openssh-server openssh-client
   dataset-fashion-mnist
 )
 if [[ "${1:-}" == "--bench" ]]; then

@@ -5,7 +5,7 @@
 load '/usr/lib/bats/bats-support/load'
 load '/usr/lib/bats/bats-assert/load'
 
-tools=(vs-ingest vs-build vs-query vs-merge)
+tools=(vs-ingest vs-build vs-query vs-merge vs-serve)
 
 @test "every flag in --help is documented in the tool's man page" {
   for tool in "${tools[@]}"; do
