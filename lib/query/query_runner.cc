@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "ingest/line_reader.h"
+#include "query/partial_result.h"
 #include "query/query.h"
 #include "query/result_writer.h"
 
@@ -29,6 +30,9 @@ struct Batch {
   std::vector<std::vector<Hit>> hits;         // per query: merged global top-k
   std::vector<std::string> lines;             // per query: the formatted result line
   LineChunk chunk;                            // the input lines this batch came from
+  std::vector<RemoteAnswer> remote_answers;   // per remote shard
+  std::vector<ShardFailure> failures;         // remote shards that failed this batch
+  bool skip = false;                          // a remote shard failed the run: write nothing
 };
 
 // The free list of batches. There are exactly as many batches as the
@@ -59,24 +63,28 @@ class BatchPool {
 
 class Runner {
  public:
-  Runner(const ShardSet& shards, LineReader& reader, OutputStream& out, const QueryOptions& options,
-         const RejectHandler& on_reject)
+  Runner(const ShardSet& shards, RemoteFanout* remote, LineReader& reader, OutputStream& out,
+         const QueryOptions& options, const RejectHandler& on_reject)
       : shards_(shards),
+        remote_(remote),
         reader_(reader),
         out_(out),
         options_(options),
         on_reject_(on_reject),
-        parser_(shards.dim(), shards.metric()) {}
+        parser_(shards.shard_count() == 0 && remote != nullptr ? remote->info().dim : shards.dim(),
+                shards.shard_count() == 0 && remote != nullptr ? remote->info().metric : shards.metric()) {}
 
   Expected<QueryStats> run();
 
  private:
   Batch* read_batch(tbb::flow_control& control);
+  void ask_remote(Batch& batch);
   void search_batch(Batch& batch);
   void write_batch(Batch& batch);
   Status take_line(const LineChunk& chunk, size_t index, Batch& batch);
 
   const ShardSet& shards_;
+  RemoteFanout* remote_;
   LineReader& reader_;
   OutputStream& out_;
   const QueryOptions& options_;
@@ -89,6 +97,8 @@ class Runner {
   Status input_error_;            // input stage only; read after the pipeline
   Status output_error_;           // output stage only; read after the pipeline
   std::atomic<bool> cancelled_{false};  // set by the output stage, read by the others
+  Status remote_error_;                 // remote stage only; read after the pipeline
+  std::atomic<bool> remote_failed_{false};  // set by the remote stage, read by the input stage
   QueryStats stats_;
 };
 
@@ -108,12 +118,14 @@ Status Runner::take_line(const LineChunk& chunk, size_t index, Batch& batch) {
 }
 
 Batch* Runner::read_batch(tbb::flow_control& control) {
-  if (input_done_ || cancelled_.load(std::memory_order_relaxed)) {
+  if (input_done_ || cancelled_.load(std::memory_order_relaxed) || remote_failed_.load(std::memory_order_relaxed)) {
     control.stop();
     return nullptr;
   }
   Batch* batch = pool_->take();
   batch->size = 0;
+  batch->skip = false;
+  batch->failures.clear();
   // The reader hands out at most batch_size lines per chunk, so a chunk is a
   // batch (with fewer queries when lines are blank or skipped; a chunk with
   // none is followed by the next, since an empty batch would end the pipeline).
@@ -140,8 +152,27 @@ Batch* Runner::read_batch(tbb::flow_control& control) {
   return batch;
 }
 
+// Serial and in order: the fan-out is not thread-safe, and an ssh shard's
+// stream must see the batches in order anyway.
+void Runner::ask_remote(Batch& batch) {
+  if (remote_failed_.load(std::memory_order_relaxed) || cancelled_.load(std::memory_order_relaxed)) {
+    batch.skip = true;
+    return;
+  }
+  remote_->search(RemoteBatch{std::span<const Query>(batch.queries.data(), batch.size), options_.k, options_.ef},
+                  batch.remote_answers);
+  for (const RemoteAnswer& answer : batch.remote_answers) {
+    if (!answer.ok) batch.failures.push_back(answer.failure);
+  }
+  if (batch.failures.empty() || options_.partial) return;
+  const ShardFailure& first = batch.failures.front();
+  remote_error_ = Status::Unavailable("shard '" + first.shard + "': " + first.reason);
+  remote_failed_.store(true, std::memory_order_relaxed);
+  batch.skip = true;
+}
+
 void Runner::search_batch(Batch& batch) {
-  if (cancelled_.load(std::memory_order_relaxed)) return;
+  if (cancelled_.load(std::memory_order_relaxed) || batch.skip) return;
   const size_t shard_count = shards_.shard_count();
   const size_t pairs = batch.size * shard_count;
   if (batch.shard_hits.size() < pairs) batch.shard_hits.resize(pairs);
@@ -172,9 +203,19 @@ void Runner::search_batch(Batch& batch) {
         const std::vector<Hit>& slot = batch.shard_hits[q * shard_count + s];
         merged.insert(merged.end(), slot.begin(), slot.end());
       }
+      if (remote_ != nullptr) {
+        for (const RemoteAnswer& answer : batch.remote_answers) {
+          if (answer.ok) merged.insert(merged.end(), answer.hits[q].begin(), answer.hits[q].end());
+        }
+      }
       merge_top_k(merged, params_for(batch.queries[q]).k);
       batch.lines[q].clear();
-      append_result_line(batch.queries[q].id, merged, batch.lines[q]);
+      if (batch.failures.empty()) {
+        append_result_line(batch.queries[q].id, merged, batch.lines[q]);
+      } else {
+        const size_t total = shard_count + (remote_ != nullptr ? remote_->shard_count() : 0);
+        append_partial_result_line(batch.queries[q].id, merged, total, batch.failures, batch.lines[q]);
+      }
     }
   });
 }
@@ -182,12 +223,13 @@ void Runner::search_batch(Batch& batch) {
 // Flushes after every batch so results reach a reader that waits on them
 // (a script feeding queries one at a time through --batch 1) without delay.
 void Runner::write_batch(Batch& batch) {
-  if (!output_error_.ok()) return;
+  if (!output_error_.ok() || batch.skip) return;
   Status status;
   for (size_t q = 0; q < batch.size && status.ok(); ++q) status = out_.write(batch.lines[q]);
   if (status.ok()) status = out_.flush();
   if (status.ok()) {
     stats_.answered += batch.size;
+    if (!batch.failures.empty()) stats_.partial += batch.size;
     return;
   }
   output_error_ = std::move(status);
@@ -202,23 +244,30 @@ Expected<QueryStats> Runner::run() {
   const size_t live_batches = 2 * static_cast<size_t>(arena.max_concurrency()) + 1;
   pool_ = std::make_unique<BatchPool>(live_batches);
   arena.execute([&] {
-    tbb::parallel_pipeline(
-        live_batches,
-        tbb::make_filter<void, Batch*>(tbb::filter_mode::serial_in_order,
-                                       [&](tbb::flow_control& control) { return read_batch(control); }) &
-            tbb::make_filter<Batch*, Batch*>(tbb::filter_mode::parallel,
-                                             [&](Batch* batch) {
-                                               search_batch(*batch);
-                                               return batch;
-                                             }) &
-            tbb::make_filter<Batch*, void>(tbb::filter_mode::serial_in_order, [&](Batch* batch) {
-              write_batch(*batch);
-              pool_->give_back(batch);
-            }));
+    auto read = tbb::make_filter<void, Batch*>(tbb::filter_mode::serial_in_order,
+                                               [&](tbb::flow_control& control) { return read_batch(control); });
+    auto search = tbb::make_filter<Batch*, Batch*>(tbb::filter_mode::parallel, [&](Batch* batch) {
+      search_batch(*batch);
+      return batch;
+    });
+    auto write = tbb::make_filter<Batch*, void>(tbb::filter_mode::serial_in_order, [&](Batch* batch) {
+      write_batch(*batch);
+      pool_->give_back(batch);
+    });
+    if (remote_ == nullptr) {
+      tbb::parallel_pipeline(live_batches, read & search & write);
+      return;
+    }
+    auto ask = tbb::make_filter<Batch*, Batch*>(tbb::filter_mode::serial_in_order, [&](Batch* batch) {
+      ask_remote(*batch);
+      return batch;
+    });
+    tbb::parallel_pipeline(live_batches, read & ask & search & write);
   });
   // A failed write happened first in time (the input only stops after it),
   // and a broken pipe must win so the tool exits quietly.
   if (!output_error_.ok()) return output_error_;
+  if (!remote_error_.ok()) return remote_error_;
   if (!input_error_.ok()) return input_error_;
   return stats_;
 }
@@ -227,6 +276,11 @@ Expected<QueryStats> Runner::run() {
 
 Expected<QueryStats> run_queries(const ShardSet& shards, const std::string& input, OutputStream& out,
                                  const QueryOptions& options, const RejectHandler& on_reject) {
+  return run_queries(shards, nullptr, input, out, options, on_reject);
+}
+
+Expected<QueryStats> run_queries(const ShardSet& shards, RemoteFanout* remote, const std::string& input,
+                                 OutputStream& out, const QueryOptions& options, const RejectHandler& on_reject) {
   if (options.batch_size == 0) return Status::Usage("the batch size must be positive");
   LineReaderOptions reader_options;
   reader_options.chunk_lines = options.batch_size;
@@ -234,7 +288,7 @@ Expected<QueryStats> run_queries(const ShardSet& shards, const std::string& inpu
   if (!reader.ok()) return reader.status();
   // oneTBB reports allocation failure and task errors as exceptions; they stop here.
   try {
-    Runner runner(shards, **reader, out, options, on_reject);
+    Runner runner(shards, remote, **reader, out, options, on_reject);
     return runner.run();
   } catch (const std::bad_alloc&) {
     return Status::IoError("out of memory");

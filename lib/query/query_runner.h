@@ -21,8 +21,18 @@
 // Threads: the pipeline runs in a task_arena of `threads` workers (0 = all
 // cores), created and owned by the call. Per-thread search scratch lives in an
 // enumerable_thread_specific owned by the call too: no global state.
+// Remote shards (a RemoteFanout, may be null) are asked in one more serial,
+// in-order stage between reading and searching: every remote shard gets the
+// whole batch at once while the local shards of earlier batches are searched,
+// and their hits join the same merge. A remote shard that fails a batch stops
+// the run with an Unavailable error naming it (after the batches before it are
+// written), unless `partial`: then the batch's results hold the hits of the
+// shards that answered and say which failed (query/partial_result.h), and
+// QueryStats::partial counts them.
+//
 // Errors: BadData (a query), IoError (reading input or writing output),
-// BrokenPipe (the reader of `out` went away; tools exit quietly).
+// Unavailable (a remote shard), BrokenPipe (the reader of `out` went away;
+// tools exit quietly).
 #pragma once
 
 #include <cstdint>
@@ -31,6 +41,7 @@
 #include <string_view>
 
 #include "core/status.h"
+#include "query/remote_fanout.h"
 #include "query/shard_set.h"
 #include "util/output.h"
 
@@ -43,11 +54,13 @@ struct QueryOptions {
   size_t batch_size = 64;  // queries per pipeline batch
   size_t threads = 0;      // 0: all cores
   bool skip_invalid = false;
+  bool partial = false;    // a failed remote shard marks results partial instead of stopping
 };
 
 struct QueryStats {
   uint64_t answered = 0;
   uint64_t rejected = 0;
+  uint64_t partial = 0;   // results written without every shard's hits
 };
 
 // Receives a rejected query (skip_invalid): its error and its raw line.
@@ -55,5 +68,11 @@ using RejectHandler = std::function<Status(const Status& error, std::string_view
 
 Expected<QueryStats> run_queries(const ShardSet& shards, const std::string& input, OutputStream& out,
                                  const QueryOptions& options, const RejectHandler& on_reject = nullptr);
+
+// The same over local shards (possibly none) and remote ones (`remote` may be
+// null). With no local shard, the queries' dim and metric are the remote ones'.
+Expected<QueryStats> run_queries(const ShardSet& local, RemoteFanout* remote, const std::string& input,
+                                 OutputStream& out, const QueryOptions& options,
+                                 const RejectHandler& on_reject = nullptr);
 
 }  // namespace vs

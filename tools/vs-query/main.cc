@@ -1,9 +1,10 @@
-// vs-query: answers nearest-neighbour queries against local shards.
+// vs-query: answers nearest-neighbour queries against local and remote shards.
 // Flags in, lib/query out; see man/vs-query.1.
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <optional>
@@ -11,9 +12,12 @@
 #include <vector>
 
 #include "cli/tool.h"
+#include "net/bearer_token.h"
 #include "query/query.h"
 #include "query/query_runner.h"
+#include "query/remote_fanout.h"
 #include "query/result_writer.h"
+#include "query/shard_address.h"
 #include "query/shard_set.h"
 #include "util/output.h"
 
@@ -37,8 +41,16 @@ struct Flags {
   std::string rejects;
   std::string queries = "-";
   bool verify = false;
+  bool partial = false;
+  bool stdio = false;
+  size_t timeout_ms = 10000;
+  std::string token_file;
+  std::string cluster;
   std::vector<std::string> shards;
 };
+
+// Set when some results lack a failed shard's hits: main exits kExitPartial.
+bool g_partial_results = false;
 
 // The rejects file: every skipped query line, verbatim, for a later re-run.
 class RejectsFile {
@@ -71,11 +83,75 @@ vs::Status answer_one(const vs::ShardSet& shards, const Flags& flags, vs::Output
   return out.flush();
 }
 
+// The shards named on the command line and in --cluster, split by kind.
+vs::Expected<vs::ShardPlan> plan(const Flags& flags) {
+  std::vector<vs::ShardReplicas> shards;
+  for (const std::string& address : flags.shards) shards.push_back(vs::ShardReplicas{{address}});
+  if (!flags.cluster.empty()) {
+    auto listed = vs::load_cluster_file(flags.cluster);
+    if (!listed.ok()) return listed.status();
+    shards.insert(shards.end(), listed->begin(), listed->end());
+  }
+  if (shards.empty()) return vs::Status::Usage("no shards: give SHARD arguments or --cluster");
+  return vs::plan_shards(shards);
+}
+
+vs::Expected<std::unique_ptr<vs::RemoteFanout>> open_remote(const Flags& flags, const vs::ShardPlan& shards) {
+  if (shards.remote.empty()) return std::unique_ptr<vs::RemoteFanout>();
+  if (flags.exact || !flags.vector.empty() || flags.stdio) {
+    return vs::Status::Usage("--exact, --vector and --stdio need local shards only");
+  }
+  vs::RemoteOptions options;
+  options.timeout_ms = flags.timeout_ms;
+  if (!flags.token_file.empty()) {
+    auto token = vs::net::read_token_file(flags.token_file);
+    if (!token.ok()) return token.status();
+    options.token = *token;
+  }
+  const char* ssh = std::getenv("VS_SSH");
+  options.ssh_command = vs::split_command(ssh != nullptr ? ssh : "");
+  if (const char* remote = std::getenv("VS_REMOTE_QUERY"); remote != nullptr && *remote != '\0') {
+    options.remote_program = remote;
+  }
+  return vs::RemoteFanout::open(shards.remote, options, flags.partial);
+}
+
+// --stdio: the far end of an ssh:// shard. One greeting line with the dim and
+// metric, then a result line per query line, each flushed as soon as it is
+// ready (batches of one), so the caller never waits for our end of input.
+vs::Status serve_stdio(const vs::ShardSet& shards, vs::QueryOptions options, vs::OutputStream& out) {
+  VS_RETURN_IF_ERROR(out.write("{\"dim\":" + std::to_string(shards.dim()) + ",\"metric\":\"" +
+                               std::string(vs::metric_name(shards.metric())) + "\"}\n"));
+  VS_RETURN_IF_ERROR(out.flush());
+  options.batch_size = 1;
+  auto stats = vs::run_queries(shards, "-", out, options);
+  return stats.status();
+}
+
 vs::Status run(const Flags& flags) {
-  auto shards = vs::ShardSet::open(flags.shards, flags.verify);
-  if (!shards.ok()) return shards.status();
+  auto addresses = plan(flags);
+  if (!addresses.ok()) return addresses.status();
+  vs::ShardSet local;
+  if (!addresses->local.empty() || addresses->remote.empty()) {
+    auto opened = vs::ShardSet::open(addresses->local, flags.verify);
+    if (!opened.ok()) return opened.status();
+    local = std::move(opened).value();
+  }
+  auto remote = open_remote(flags, *addresses);
+  if (!remote.ok()) return remote.status();
+  if (*remote && local.shard_count() > 0) {
+    VS_RETURN_IF_ERROR((*remote)->check_agrees(local.dim(), local.metric(), local.shard(0).path()));
+  }
   vs::OutputStream out(STDOUT_FILENO, "stdout");
-  if (!flags.vector.empty()) return answer_one(*shards, flags, out);
+  vs::QueryOptions options{.k = flags.k,
+                           .ef = flags.ef,
+                           .exact = flags.exact,
+                           .batch_size = flags.batch,
+                           .threads = flags.threads,
+                           .skip_invalid = flags.skip_invalid,
+                           .partial = flags.partial};
+  if (flags.stdio) return serve_stdio(local, options, out);
+  if (!flags.vector.empty()) return answer_one(local, flags, out);
 
   std::unique_ptr<RejectsFile> rejects;
   if (!flags.rejects.empty()) {
@@ -89,14 +165,12 @@ vs::Status run(const Flags& flags) {
     VS_RETURN_IF_ERROR(rejects->stream().write(line));
     return rejects->stream().write("\n");
   };
-  vs::QueryOptions options{.k = flags.k,
-                           .ef = flags.ef,
-                           .exact = flags.exact,
-                           .batch_size = flags.batch,
-                           .threads = flags.threads,
-                           .skip_invalid = flags.skip_invalid};
-  auto stats = vs::run_queries(*shards, flags.queries, out, options, on_reject);
+  auto stats = vs::run_queries(local, remote->get(), flags.queries, out, options, on_reject);
   if (!stats.ok()) return stats.status();
+  if (stats->partial > 0) {
+    g_partial_results = true;
+    vs::cli::note(kProg, std::to_string(stats->partial) + " results are partial: some shards did not answer");
+  }
   if (rejects) VS_RETURN_IF_ERROR(rejects->stream().flush());
   if (stats->rejected > 0) {
     vs::cli::note(kProg, "skipped " + std::to_string(stats->rejected) + " invalid quer" +
@@ -108,7 +182,7 @@ vs::Status run(const Flags& flags) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"Answer nearest-neighbour queries (JSON Lines) against local vs shards."};
+  CLI::App app{"Answer nearest-neighbour queries (JSON Lines) against local and remote vs shards."};
   app.name(std::string(kProg));
   vs::cli::add_standard_flags(app, kProg);
   Flags flags;
@@ -130,7 +204,16 @@ int main(int argc, char** argv) {
       ->needs(skip);
   app.add_option("-q,--queries", flags.queries, "Query JSON Lines file ('-': stdin)")->capture_default_str();
   app.add_flag("--verify", flags.verify, "Check every section checksum of every shard before answering");
-  app.add_option("SHARD", flags.shards, "Index directories (manifest.json inside) or .vsi shard files")
-      ->required();
-  return vs::cli::run_tool(app, argc, argv, [&] { return run(flags); });
+  app.add_flag("--partial", flags.partial,
+               "When remote shards fail, write the others' hits marked partial and exit 3 instead of failing");
+  app.add_option("--timeout-ms", flags.timeout_ms, "Milliseconds each remote shard request may take")
+      ->check(CLI::Range(size_t{1}, size_t{3600000}))
+      ->capture_default_str();
+  app.add_option("--token-file", flags.token_file, "Send the token in FILE as a bearer token to http(s) shards");
+  app.add_option("--cluster", flags.cluster, "Shards from FILE: one per line, replicas of a shard on one line");
+  app.add_flag("--stdio", flags.stdio, "Greet, then answer query lines on stdin one by one (for ssh:// shards)");
+  app.add_option("SHARD", flags.shards,
+                 "Index directories, .vsi files, http(s)://host:port or ssh://[user@]host/path");
+  int status = vs::cli::run_tool(app, argc, argv, [&] { return run(flags); });
+  return status == vs::cli::kExitOk && g_partial_results ? vs::cli::kExitPartial : status;
 }
