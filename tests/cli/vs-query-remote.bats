@@ -14,7 +14,7 @@ setup_file() {
   gen_docs 2000 16 7 >"$dir/docs.jsonl"
   "$VS_BIN/vs-ingest" --metric l2 "$dir/docs.jsonl" | "$VS_BIN/vs-build" -q --shards 3 -o "$dir/idx"
   head -50 "$dir/docs.jsonl" | docs_as_queries /dev/stdin >"$dir/queries.jsonl"
-  "$VS_BIN/vs-query" -q "$dir/queries.jsonl" "$dir"/idx/*.vsi >"$dir/local.jsonl"
+  "$VS_BIN/vs-query" -i "$dir/queries.jsonl" "$dir"/idx/*.vsi >"$dir/local.jsonl"
 }
 
 setup() {
@@ -257,7 +257,7 @@ EOT
 @test "an ssh:// shard whose remote side dies: exit 1 naming it, or partial with --partial" {
   printf '#!/bin/sh\nexit 1\n' >"$BATS_TEST_TMPDIR/dead-ssh"
   chmod +x "$BATS_TEST_TMPDIR/dead-ssh"
-  run --separate-stderr env VS_SSH="$BATS_TEST_TMPDIR/dead-ssh" timeout 60 "$VS_BIN/vs-query" -q "$QUERIES" "ssh://h${SHARDS[0]}"
+  run --separate-stderr env VS_SSH="$BATS_TEST_TMPDIR/dead-ssh" timeout 60 "$VS_BIN/vs-query" -i "$QUERIES" "ssh://h${SHARDS[0]}"
   assert_failure 1
   [[ "$stderr" == *"ssh://h${SHARDS[0]}"* ]]
   start_server "${SHARDS[1]}"

@@ -35,7 +35,7 @@ flip_byte() {
 first_shard() { ls "$IDX"/*.vsi | head -1; }
 
 @test "each document queried finds itself first" {
-  run "$VS_BIN/vs-query" -k 5 -q "$QUERIES" "$IDX"
+  run "$VS_BIN/vs-query" -k 5 -i "$QUERIES" "$IDX"
   assert_success
   [ "$(echo "$output" | wc -l)" -eq 50 ]
   [ "$(echo "$output" | grep -Ec '^\{"id":"([^"]*)","hits":\[\{"id":"\1","score":0\}')" -eq 50 ]
@@ -43,7 +43,7 @@ first_shard() { ls "$IDX"/*.vsi | head -1; }
 
 @test "--exact equals a brute-force search" {
   head -5 "$QUERIES" >"$BATS_TEST_TMPDIR/q5.jsonl"
-  run "$VS_BIN/vs-query" --exact -k 7 -q "$BATS_TEST_TMPDIR/q5.jsonl" "$IDX"
+  run "$VS_BIN/vs-query" --exact -k 7 -i "$BATS_TEST_TMPDIR/q5.jsonl" "$IDX"
   assert_success
   echo "$output" | hit_ids >"$BATS_TEST_TMPDIR/got"
   # Brute force in awk: squared l2 to every document, sorted, first 7 ids.
@@ -63,7 +63,7 @@ first_shard() { ls "$IDX"/*.vsi | head -1; }
 }
 
 @test "results come out in query order with several threads and small batches" {
-  run "$VS_BIN/vs-query" --threads 2 --batch 3 -q "$QUERIES" "$IDX"
+  run "$VS_BIN/vs-query" --threads 2 --batch 3 -i "$QUERIES" "$IDX"
   assert_success
   diff <(echo "$output" | query_ids) <(query_ids "$QUERIES")
 }
@@ -94,23 +94,23 @@ first_shard() { ls "$IDX"/*.vsi | head -1; }
 
 @test "vs-query | head -1 exits 0 with empty stderr" {
   for _ in 1 2 3 4 5 6 7 8; do docs_as_queries "$DOCS"; done >"$BATS_TEST_TMPDIR/many.jsonl"
-  run bash -c "'$VS_BIN/vs-query' -k 50 -q '$BATS_TEST_TMPDIR/many.jsonl' '$IDX' 2>'$BATS_TEST_TMPDIR/err' | head -1; echo \"status=\${PIPESTATUS[0]}\""
+  run bash -c "'$VS_BIN/vs-query' -k 50 -i '$BATS_TEST_TMPDIR/many.jsonl' '$IDX' 2>'$BATS_TEST_TMPDIR/err' | head -1; echo \"status=\${PIPESTATUS[0]}\""
   assert_success
   assert_line --index 1 "status=0"
   [ ! -s "$BATS_TEST_TMPDIR/err" ]
 }
 
 @test "several .vsi arguments give the same results as the directory" {
-  run "$VS_BIN/vs-query" -q "$QUERIES" "$IDX"
+  run "$VS_BIN/vs-query" -i "$QUERIES" "$IDX"
   assert_success
   local from_dir=$output
-  run "$VS_BIN/vs-query" -q "$QUERIES" "$IDX"/*.vsi
+  run "$VS_BIN/vs-query" -i "$QUERIES" "$IDX"/*.vsi
   assert_success
   [ "$output" = "$from_dir" ]
 }
 
 @test "one shard alone answers from its own documents only" {
-  run "$VS_BIN/vs-query" -k 3 -q "$QUERIES" "$(first_shard)"
+  run "$VS_BIN/vs-query" -k 3 -i "$QUERIES" "$(first_shard)"
   assert_success
   [ "$(echo "$output" | wc -l)" -eq 50 ]
 }
@@ -118,7 +118,7 @@ first_shard() { ls "$IDX"/*.vsi | head -1; }
 @test "a truncated shard exits 65 naming the file" {
   local shard="$BATS_TEST_TMPDIR/cut.vsi"
   head -c 5000 "$(first_shard)" >"$shard"
-  run "$VS_BIN/vs-query" -q "$QUERIES" "$shard"
+  run "$VS_BIN/vs-query" -i "$QUERIES" "$shard"
   assert_failure 65
   assert_output --partial "cut.vsi"
 }
@@ -127,7 +127,7 @@ first_shard() { ls "$IDX"/*.vsi | head -1; }
   local shard="$BATS_TEST_TMPDIR/flip.vsi"
   cp "$(first_shard)" "$shard"
   flip_byte "$shard" 40
-  run "$VS_BIN/vs-query" -q "$QUERIES" "$shard"
+  run "$VS_BIN/vs-query" -i "$QUERIES" "$shard"
   assert_failure 65
   assert_output --partial "flip.vsi"
 }
@@ -140,7 +140,7 @@ first_shard() { ls "$IDX"/*.vsi | head -1; }
   local offset
   offset=$(od -An -t u8 -j 136 -N 8 "$shard" | tr -d ' ')
   flip_byte "$shard" $((offset + 2))
-  run "$VS_BIN/vs-query" -q "$QUERIES" "$shard"
+  run "$VS_BIN/vs-query" -i "$QUERIES" "$shard"
   assert_success
   run "$VS_BIN/vs-query" --verify -q "$QUERIES" "$shard"
   assert_failure 65
@@ -148,7 +148,7 @@ first_shard() { ls "$IDX"/*.vsi | head -1; }
 }
 
 @test "a missing shard exits 1 naming it" {
-  run "$VS_BIN/vs-query" -q "$QUERIES" "$BATS_TEST_TMPDIR/none.vsi"
+  run "$VS_BIN/vs-query" -i "$QUERIES" "$BATS_TEST_TMPDIR/none.vsi"
   assert_failure 1
   assert_output --partial "none.vsi"
 }

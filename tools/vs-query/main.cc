@@ -202,7 +202,7 @@ int main(int argc, char** argv) {
                             "Report and skip invalid query lines instead of stopping at the first");
   app.add_option("--rejects", flags.rejects, "With --skip-invalid: also write the skipped lines to FILE")
       ->needs(skip);
-  app.add_option("-q,--queries", flags.queries, "Query JSON Lines file ('-': stdin)")->capture_default_str();
+  app.add_option("-i,--queries", flags.queries, "Query JSON Lines file ('-': stdin)")->capture_default_str();
   app.add_flag("--verify", flags.verify, "Check every section checksum of every shard before answering");
   app.add_flag("--partial", flags.partial,
                "When remote shards fail, write the others' hits marked partial and exit 3 instead of failing");
