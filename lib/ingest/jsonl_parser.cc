@@ -248,7 +248,7 @@ std::string JsonlParser::Impl::append_meta(std::string_view key, od::value& valu
     if (auto error = dom.parse(raw.data(), raw.size(), false).get(unused)) return json_error(error);
   }
   if (record.meta.size() > 1) record.meta.push_back(',');
-  append_json_string(record.meta, key);
+  append_json_string(key, record.meta);
   record.meta.push_back(':');
   record.meta.append(raw);
   return {};
@@ -402,54 +402,14 @@ void JsonlParser::parse_chunk(const LineChunk& chunk, std::string_view source, P
   for (const LineSpan& span : chunk.lines) out.blank_lines += span.blank ? 1 : 0;
 }
 
-void append_json_string(std::string& out, std::string_view text) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out.push_back('"');
-  for (char c : text) {
-    auto byte = static_cast<unsigned char>(c);
-    switch (c) {
-      case '"':
-        out.append("\\\"");
-        break;
-      case '\\':
-        out.append("\\\\");
-        break;
-      case '\n':
-        out.append("\\n");
-        break;
-      case '\r':
-        out.append("\\r");
-        break;
-      case '\t':
-        out.append("\\t");
-        break;
-      case '\b':
-        out.append("\\b");
-        break;
-      case '\f':
-        out.append("\\f");
-        break;
-      default:
-        if (byte < 0x20) {
-          out.append("\\u00");
-          out.push_back(kHex[byte >> 4]);
-          out.push_back(kHex[byte & 0xF]);
-        } else {
-          out.push_back(c);
-        }
-    }
-  }
-  out.push_back('"');
-}
-
 void append_record_jsonl(std::string& out, const Record& record, std::string_view id_field,
                          std::string_view vec_field) {
   out.push_back('{');
-  append_json_string(out, id_field);
+  append_json_string(id_field, out);
   out.push_back(':');
-  append_json_string(out, record.id);
+  append_json_string(record.id, out);
   out.push_back(',');
-  append_json_string(out, vec_field);
+  append_json_string(vec_field, out);
   out.append(":[");
   char number[32];
   for (size_t i = 0; i < record.vec.size(); ++i) {

@@ -17,6 +17,8 @@
 // buffers; it is not thread-safe — keep one per thread and reuse it.
 #pragma once
 
+#include "util/json_text.h"
+
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -84,9 +86,6 @@ class JsonlParser {
   IngestOptions options_;
   std::unique_ptr<Impl> impl_;
 };
-
-// Appends `text` to `out` as a JSON string literal (quotes and escapes added).
-void append_json_string(std::string& out, std::string_view text);
 
 // Appends one line of normalised JSONL: {"id":..,"vec":[..],<meta fields>}\n.
 // Floats are written in their shortest round-trip form.

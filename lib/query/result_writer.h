@@ -20,12 +20,10 @@
 
 #include "core/status.h"
 #include "query/hit.h"
+#include "util/json_text.h"
 #include "util/output.h"
 
 namespace vs {
-
-// Appends `text` as a JSON string literal (quotes included).
-void append_json_string(std::string_view text, std::string& out);
 
 // Appends `score` as a JSON number, shortest round-trip form.
 void append_score(float score, std::string& out);

@@ -181,7 +181,7 @@ TEST(JsonlParser, WritesNormalisedJsonl) {
 
 TEST(JsonlParser, JsonStringEscapes) {
   std::string out;
-  append_json_string(out, std::string("a\\\n\x01\xc3\xa9", 6));
+  append_json_string(std::string("a\\\n\x01\xc3\xa9", 6), out);
   EXPECT_EQ(out, "\"a\\\\\\n\\u0001\xc3\xa9\"");
 }
 
