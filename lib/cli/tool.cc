@@ -61,6 +61,10 @@ static Status close_stdout() {
 
 int run_tool(CLI::App& app, int argc, char** argv, const std::function<Status()>& body) {
   std::signal(SIGPIPE, SIG_IGN);
+  // A file-size limit (ulimit -f) would otherwise kill the tool with SIGXFSZ
+  // mid-write, with no message; ignored, the write fails with EFBIG and the
+  // error names the file like any other write error.
+  std::signal(SIGXFSZ, SIG_IGN);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

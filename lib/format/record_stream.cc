@@ -308,7 +308,9 @@ Status RecordStreamReader::decode_payload(std::string_view payload, uint32_t rec
   const size_t vec_bytes = size_t{header_.dim} * sizeof(float);
   // Every record takes at least its two length words and its vector; checking
   // that first stops a garbage count from allocating millions of records.
-  if (uint64_t{record_count} * (8 + vec_bytes) > payload.size()) {
+  // Divided, not multiplied: count × (8 + dim × 4) wraps around 64 bits for a
+  // dim near 2^32 (tests/fuzz/regressions/record_stream/).
+  if (record_count > payload.size() / (8 + vec_bytes)) {
     return corruption("batch of " + std::to_string(record_count) + " records does not fit its " +
                           std::to_string(payload.size()) + "-byte payload",
                       offset);
