@@ -22,3 +22,13 @@ gen_docs() {
 docs_as_queries() {
   sed -e 's/"vec":/"vector":/' -e 's/,"category":"[^"]*"//' "$1"
 }
+
+# wait_until SECONDS CMD...: polls CMD every 0.1 s; fails after SECONDS.
+wait_until() {
+  local deadline=$((SECONDS + $1))
+  shift
+  until "$@"; do
+    ((SECONDS < deadline)) || return 1
+    sleep 0.1
+  done
+}

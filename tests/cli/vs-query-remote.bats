@@ -34,16 +34,6 @@ teardown() {
   done
 }
 
-# wait_until SECONDS CMD...: polls CMD every 0.1 s; fails after SECONDS.
-wait_until() {
-  local deadline=$((SECONDS + $1))
-  shift
-  until "$@"; do
-    ((SECONDS < deadline)) || return 1
-    sleep 0.1
-  done
-}
-
 # start_server ARGS...: starts vs-serve on a free port; appends its pid to
 # PIDS and its URL to URLS, and sets PID and URL.
 start_server() {

@@ -32,16 +32,6 @@ teardown() {
   done
 }
 
-# wait_until SECONDS CMD...: polls CMD every 0.1 s; fails after SECONDS.
-wait_until() {
-  local deadline=$((SECONDS + $1))
-  shift
-  until "$@"; do
-    ((SECONDS < deadline)) || return 1
-    sleep 0.1
-  done
-}
-
 # start_server ARGS...: starts vs-serve on a free port; sets PID, PORT, URL, LOG.
 start_server() {
   LOG="$BATS_TEST_TMPDIR/serve-${#SERVERS[@]}.log"
