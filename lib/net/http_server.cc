@@ -73,7 +73,7 @@ std::string format_address(const sockaddr_storage& address) {
 }
 
 // Binds and listens on the first address `listen` resolves to. The socket is
-// non-blocking because every worker's epoll loop accepts from it: a blocking
+// non-blocking because every worker's poll loop accepts from it: a blocking
 // accept() would stall the workers that lose the race for a connection.
 Expected<int> bind_listener(const ListenAddress& listen, bool& ipv6, std::string& bound) {
   std::string shown = listen.host + ":" + std::to_string(listen.port);
@@ -240,9 +240,14 @@ Expected<std::unique_ptr<HttpServer>> HttpServer::start(const HttpServerOptions&
   SocketFd fd(*listener);
 
   std::unique_ptr<HttpServer> server(new HttpServer(handler, options.max_body_bytes, options.log));
-  // EPOLL_INTERNAL_THREAD: each worker multiplexes its connections with
-  // epoll. ITC lets stop_accepting() wake the workers (MHD_quiesce_daemon).
-  unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+  // POLL_INTERNAL_THREAD: each worker multiplexes its connections with
+  // poll(). Not epoll: libmicrohttpd's epoll loop (0.9.x) calls epoll_wait
+  // again, with its blocking timeout, whenever one call filled its 128-event
+  // array; when exactly 128 (or 256, ...) connections were ready, that call
+  // sleeps with them collected but unprocessed, and their clients, waiting
+  // for answers, send nothing to wake it: the worker stalls until the idle
+  // timeout. ITC lets stop_accepting() wake the workers (MHD_quiesce_daemon).
+  unsigned flags = MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
   if (ipv6) flags |= MHD_USE_IPv6;
   unsigned threads = options.threads == 0 ? 1 : options.threads;
   // The logger goes first: libmicrohttpd applies options in order and

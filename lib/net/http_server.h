@@ -1,7 +1,7 @@
 // HttpServer: an HTTP/1.1 server on libmicrohttpd, owned as one RAII object.
 //
 // The server is event-driven: `threads` libmicrohttpd workers, each running
-// its own epoll loop over any number of keep-alive connections (no thread per
+// its own poll() loop over any number of keep-alive connections (no thread per
 // connection). The HttpHandler's callbacks run on those workers, so they must
 // be thread-safe, and a handler that computes (a search) occupies its worker
 // meanwhile: size `threads` to the cores.

@@ -11,9 +11,9 @@ setup_file() {
   head -40 "$dir/docs.jsonl" >"$dir/first40.jsonl"
   docs_as_queries "$dir/first40.jsonl" >"$dir/queries.jsonl"
   local shards=("$dir"/idx/*.vsi)
-  "$VS_BIN/vs-query" --exact -k 10 -q "$dir/queries.jsonl" "${shards[0]}" >"$dir/r0.jsonl"
-  "$VS_BIN/vs-query" --exact -k 10 -q "$dir/queries.jsonl" "${shards[1]}" >"$dir/r1.jsonl"
-  "$VS_BIN/vs-query" --exact -k 10 -q "$dir/queries.jsonl" "$dir/idx" >"$dir/all.jsonl"
+  "$VS_BIN/vs-query" --exact -k 10 -i "$dir/queries.jsonl" "${shards[0]}" >"$dir/r0.jsonl"
+  "$VS_BIN/vs-query" --exact -k 10 -i "$dir/queries.jsonl" "${shards[1]}" >"$dir/r1.jsonl"
+  "$VS_BIN/vs-query" --exact -k 10 -i "$dir/queries.jsonl" "$dir/idx" >"$dir/all.jsonl"
 }
 
 setup() {

@@ -63,18 +63,18 @@ vsq() { timeout 60 "$VS_BIN/vs-query" "$@"; }
 
 @test "three vs-serve shards answer exactly what the same shard files answer locally" {
   start_three
-  run vsq -q "$QUERIES" "${URLS[@]}"
+  run vsq -i "$QUERIES" "${URLS[@]}"
   assert_success
   diff <(echo "$output") "$LOCAL"
   # Small batches: many requests over the same kept-alive connections.
-  run vsq --batch 7 -q "$QUERIES" "${URLS[@]}"
+  run vsq --batch 7 -i "$QUERIES" "${URLS[@]}"
   assert_success
   diff <(echo "$output") "$LOCAL"
 }
 
 @test "local and remote shards mix in one run" {
   start_server "${SHARDS[1]}"
-  run vsq -q "$QUERIES" "${SHARDS[0]}" "$URL" "${SHARDS[2]}"
+  run vsq -i "$QUERIES" "${SHARDS[0]}" "$URL" "${SHARDS[2]}"
   assert_success
   diff <(echo "$output") "$LOCAL"
 }
@@ -82,7 +82,7 @@ vsq() { timeout 60 "$VS_BIN/vs-query" "$@"; }
 @test "a killed server fails the run naming it, exit 1" {
   start_three
   kill_server "${PIDS[1]}"
-  run --separate-stderr vsq -q "$QUERIES" "${URLS[@]}"
+  run --separate-stderr vsq -i "$QUERIES" "${URLS[@]}"
   assert_failure 1
   [[ "$stderr" == *"${URLS[1]}"* ]] || fail "stderr does not name ${URLS[1]}: $stderr"
 }
@@ -90,21 +90,21 @@ vsq() { timeout 60 "$VS_BIN/vs-query" "$@"; }
 @test "a server killed before the run: --partial writes the others' hits and exits 3" {
   start_three
   kill_server "${PIDS[1]}"
-  run --separate-stderr vsq --partial -q "$QUERIES" "${URLS[@]}"
+  run --separate-stderr vsq --partial -i "$QUERIES" "${URLS[@]}"
   assert_failure 3
   [ "$(echo "$output" | wc -l)" -eq 50 ]
   # Every line is marked, and names the missing shard.
   [ "$(echo "$output" | jq -c '[.partial, .shards.total, .shards.successful, .shards.failed, (.shards.failures | length)]' | sort -u)" = "[true,3,2,1,1]" ]
   [ "$(echo "$output" | jq -r '.shards.failures[0].shard' | sort -u)" = "${URLS[1]}" ]
   # The hits are those of the two shards that answered.
-  diff <(echo "$output" | jq -c '{id, hits}') <(vsq -q "$QUERIES" "${SHARDS[0]}" "${SHARDS[2]}")
+  diff <(echo "$output" | jq -c '{id, hits}') <(vsq -i "$QUERIES" "${SHARDS[0]}" "${SHARDS[2]}")
 }
 
 @test "a server killed during the run: --partial marks only the later results" {
   start_three
   # One query per batch, read from a fifo we feed by hand, so the kill lands between batches.
   mkfifo "$BATS_TEST_TMPDIR/in"
-  vsq --partial --batch 1 -q "$BATS_TEST_TMPDIR/in" "${URLS[@]}" >"$BATS_TEST_TMPDIR/out" 2>/dev/null &
+  vsq --partial --batch 1 -i "$BATS_TEST_TMPDIR/in" "${URLS[@]}" >"$BATS_TEST_TMPDIR/out" 2>/dev/null &
   local query_pid=$!
   PIDS+=("$query_pid")
   exec 6>"$BATS_TEST_TMPDIR/in"
@@ -132,12 +132,12 @@ $dead   ${URLS[0]}
 ${URLS[1]}   # shard 1
 ${URLS[2]}
 EOT
-  run vsq -q "$QUERIES" --cluster "$BATS_TEST_TMPDIR/cluster"
+  run vsq -i "$QUERIES" --cluster "$BATS_TEST_TMPDIR/cluster"
   assert_success
   diff <(echo "$output") "$LOCAL"
   # Both replicas of a shard down: the run fails naming the last one tried.
   kill_server "${PIDS[0]}"
-  run --separate-stderr vsq -q "$QUERIES" --cluster "$BATS_TEST_TMPDIR/cluster"
+  run --separate-stderr vsq -i "$QUERIES" --cluster "$BATS_TEST_TMPDIR/cluster"
   assert_failure 1
   [[ "$stderr" == *"127.0.0.1"* ]]
 }
@@ -146,13 +146,13 @@ EOT
   printf 's3cret\n' >"$BATS_TEST_TMPDIR/token"
   printf 'wrong\n' >"$BATS_TEST_TMPDIR/bad-token"
   start_server --token-file "$BATS_TEST_TMPDIR/token" "$IDX"
-  run vsq -q "$QUERIES" --token-file "$BATS_TEST_TMPDIR/token" "$URL"
+  run vsq -i "$QUERIES" --token-file "$BATS_TEST_TMPDIR/token" "$URL"
   assert_success
   diff <(echo "$output") "$LOCAL"
-  run --separate-stderr vsq -q "$QUERIES" --token-file "$BATS_TEST_TMPDIR/bad-token" "$URL"
+  run --separate-stderr vsq -i "$QUERIES" --token-file "$BATS_TEST_TMPDIR/bad-token" "$URL"
   assert_failure 1
   [[ "$stderr" == *"$URL"*"401"* ]] || fail "unexpected message: $stderr"
-  run --separate-stderr vsq -q "$QUERIES" "$URL"
+  run --separate-stderr vsq -i "$QUERIES" "$URL"
   assert_failure 1
 }
 
@@ -162,7 +162,7 @@ EOT
   # connections, but nothing ever answers.
   kill -STOP "$PID"
   local start=$(date +%s%N)
-  run --separate-stderr vsq --timeout-ms 500 -q "$QUERIES" "$URL"
+  run --separate-stderr vsq --timeout-ms 500 -i "$QUERIES" "$URL"
   local elapsed_ms=$((($(date +%s%N) - start) / 1000000))
   kill -CONT "$PID"
   assert_failure 1
@@ -173,7 +173,7 @@ EOT
 @test "remote shards of another dimension are refused, naming the shard" {
   gen_docs 100 8 3 | "$VS_BIN/vs-ingest" --metric l2 | "$VS_BIN/vs-build" -q -o "$BATS_TEST_TMPDIR/small"
   start_server "$BATS_TEST_TMPDIR/small"
-  run --separate-stderr vsq -q "$QUERIES" "${SHARDS[0]}" "$URL"
+  run --separate-stderr vsq -i "$QUERIES" "${SHARDS[0]}" "$URL"
   assert_failure 2
   [[ "$stderr" == *"$URL"* ]]
 }
@@ -236,10 +236,10 @@ EOT
     chmod +x "$BATS_TEST_TMPDIR/fake-ssh"
     export VS_SSH="$BATS_TEST_TMPDIR/fake-ssh"
   fi
-  run vsq -q "$QUERIES" "ssh://$user@127.0.0.1${SHARDS[0]}" "${SHARDS[1]}" "ssh://127.0.0.1${SHARDS[2]}"
+  run vsq -i "$QUERIES" "ssh://$user@127.0.0.1${SHARDS[0]}" "${SHARDS[1]}" "ssh://127.0.0.1${SHARDS[2]}"
   assert_success
   diff <(echo "$output") "$LOCAL"
-  run vsq --batch 5 -q "$QUERIES" "ssh://$user@127.0.0.1${SHARDS[0]}" "${SHARDS[1]}" "${SHARDS[2]}"
+  run vsq --batch 5 -i "$QUERIES" "ssh://$user@127.0.0.1${SHARDS[0]}" "${SHARDS[1]}" "${SHARDS[2]}"
   assert_success
   diff <(echo "$output") "$LOCAL"
 }
@@ -252,8 +252,8 @@ EOT
   [[ "$stderr" == *"ssh://h${SHARDS[0]}"* ]]
   start_server "${SHARDS[1]}"
   run --separate-stderr env VS_SSH="$BATS_TEST_TMPDIR/dead-ssh" timeout 60 "$VS_BIN/vs-query" --partial \
-    -q "$QUERIES" "ssh://h${SHARDS[0]}" "$URL" "${SHARDS[2]}"
+    -i "$QUERIES" "ssh://h${SHARDS[0]}" "$URL" "${SHARDS[2]}"
   assert_failure 3
   [ "$(echo "$output" | jq -r '.shards.failures[0].shard' | sort -u)" = "ssh://h${SHARDS[0]}" ]
-  diff <(echo "$output" | jq -c '{id, hits}') <(vsq -q "$QUERIES" "${SHARDS[1]}" "${SHARDS[2]}")
+  diff <(echo "$output" | jq -c '{id, hits}') <(vsq -i "$QUERIES" "${SHARDS[1]}" "${SHARDS[2]}")
 }

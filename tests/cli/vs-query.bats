@@ -142,7 +142,7 @@ first_shard() { ls "$IDX"/*.vsi | head -1; }
   flip_byte "$shard" $((offset + 2))
   run "$VS_BIN/vs-query" -i "$QUERIES" "$shard"
   assert_success
-  run "$VS_BIN/vs-query" --verify -q "$QUERIES" "$shard"
+  run "$VS_BIN/vs-query" --verify -i "$QUERIES" "$shard"
   assert_failure 65
   assert_output --partial "data.vsi"
 }
@@ -155,7 +155,7 @@ first_shard() { ls "$IDX"/*.vsi | head -1; }
 
 @test "--skip-invalid reports, counts and writes rejects" {
   { head -2 "$QUERIES"; echo 'not json'; echo '{"vector":[1],"id":"short"}'; sed -n 3p "$QUERIES"; } >"$BATS_TEST_TMPDIR/mixed.jsonl"
-  run "$VS_BIN/vs-query" --skip-invalid --rejects "$BATS_TEST_TMPDIR/rejects" -q "$BATS_TEST_TMPDIR/mixed.jsonl" "$IDX"
+  run "$VS_BIN/vs-query" --skip-invalid --rejects "$BATS_TEST_TMPDIR/rejects" -i "$BATS_TEST_TMPDIR/mixed.jsonl" "$IDX"
   assert_success
   assert_output --partial "mixed.jsonl:3:"
   assert_output --partial "mixed.jsonl:4: 'vector' has 1 numbers, expected 16"

@@ -81,7 +81,7 @@ finish_search() {
   start_server "$IDX"
   run post "$ONE"
   assert_success
-  assert_output "$("$VS_BIN/vs-query" -q "$ONE" "$IDX")"
+  assert_output "$("$VS_BIN/vs-query" -i "$ONE" "$IDX")"
   assert_output --partial '{"id":"d1","hits":[{"id":"d1","score":0}'
 }
 
@@ -90,7 +90,7 @@ finish_search() {
   run bash -c "curl -s --max-time 10 -X POST --data-binary @'$BATS_FILE_TMPDIR/batch.json' '$URL/search' | jq -c '.results[]'"
   assert_success
   [ "$(echo "$output" | wc -l)" -eq 50 ]
-  diff <(echo "$output") <("$VS_BIN/vs-query" -q "$QUERIES" "$IDX"/*.vsi)
+  diff <(echo "$output") <("$VS_BIN/vs-query" -i "$QUERIES" "$IDX"/*.vsi)
 }
 
 @test "GET /healthz, /info and /metrics" {

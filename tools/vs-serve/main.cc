@@ -59,7 +59,7 @@ int main(int argc, char** argv) {
   app.add_option("--listen", flags.listen, "HOST:PORT to listen on (port 0: any free port, printed on stderr)")
       ->capture_default_str();
   app.add_option("--threads", flags.threads,
-                 "HTTP worker threads, each an epoll loop that also searches (0: one per core)")
+                 "HTTP worker threads, each a poll loop that also searches (0: one per core)")
       ->check(CLI::Range(0u, 1024u))
       ->capture_default_str();
   app.add_option("--max-inflight", flags.max_inflight,
