@@ -197,7 +197,7 @@ void build_vs_shard(const AnnDataset& data, bool sq8, const std::string& path, L
   std::vector<std::string> ids(data.base_count), metas(data.base_count);
   for (uint32_t i = 0; i < data.base_count; ++i) ids[i] = std::to_string(i);
   const auto write_start = Clock::now();
-  auto info = write_shard(Env::posix(), path, *graph, ids, metas);
+  auto info = write_shard(Env::posix(), path, *graph, ids, metas, "");
   r.write_s = seconds_since(write_start);
   if (!info.ok()) fail(r.library + " write: " + info.status().message());
   r.index_bytes = info->bytes;

@@ -32,9 +32,44 @@ enum class SectionKind : uint32_t {
   kMetaBytes = 8,     // raw JSON objects, concatenated
   kVectors = 9,       // sq8 only: count × float vector[dim_padded], each padded to 64 B
   kSq8Ranges = 10,    // sq8 only: float min[dim_padded], float scale[dim_padded]
+  kFieldIndex = 11,   // metadata field indexes for filters (format/field_index.h)
 };
-inline constexpr uint32_t kSectionCount = 8;     // a float shard
-inline constexpr uint32_t kSq8SectionCount = 10;  // an sq8 shard
+// Shards written before field indexes had 8 (float) or 10 (sq8) sections;
+// every shard written now has all 11, with kVectors and kSq8Ranges empty in a
+// float shard. Readers accept all three counts.
+inline constexpr uint32_t kSectionCount = 8;          // an old float shard
+inline constexpr uint32_t kSq8SectionCount = 10;      // an old sq8 shard
+inline constexpr uint32_t kFieldIndexSectionCount = 11;  // every new shard
+
+// The kFieldIndex section. Offsets are from the start of the section; every
+// part starts on an 8-byte boundary. Field names are sorted bytewise.
+//   FieldIndexHeader, FieldEntry × field_count, names, then per field its
+//   string part and number part (either may be absent: offset and bytes 0):
+//   string part: u64 value_count V, u64 posting_count P,
+//                u64 value_offsets[V + 1] (into the value bytes),
+//                u64 posting_starts[V + 1] (into postings),
+//                u32 postings[P] (per value: ascending node ids), pad to 8,
+//                value bytes (the distinct string values, sorted bytewise)
+//   number part: u64 entry_count N, f64 values[N] (ascending),
+//                u32 nodes[N] (the node holding each value)
+struct FieldIndexHeader {
+  uint32_t field_count;
+  uint32_t reserved;
+};
+static_assert(sizeof(FieldIndexHeader) == 8, "the field index header is 8 bytes");
+
+enum FieldKinds : uint32_t { kFieldHasStrings = 1, kFieldHasNumbers = 2 };
+
+struct FieldEntry {
+  uint64_t name_offset;
+  uint32_t name_bytes;
+  uint32_t kinds;  // FieldKinds seen in the whole build, not just this shard
+  uint64_t strings_offset;
+  uint64_t strings_bytes;
+  uint64_t numbers_offset;
+  uint64_t numbers_bytes;
+};
+static_assert(sizeof(FieldEntry) == 48, "a field entry is 48 bytes");
 
 enum class CodeType : uint32_t { kNone = 0, kSq8 = 1 };
 
@@ -51,7 +86,7 @@ struct ShardHeader {
   uint32_t ef_construction;
   uint32_t entry_point;   // node id of the top-level entry
   int32_t max_level;      // -1 when count == 0
-  uint32_t section_count;  // 8, or 10 when code_type is sq8
+  uint32_t section_count;  // 11 (8 or 10 in shards written before field indexes)
   uint64_t count;         // nodes (documents)
   uint64_t node_stride;   // bytes per node in kNodes, a multiple of 64
   uint64_t file_bytes;    // whole file, trailer included

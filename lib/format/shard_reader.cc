@@ -56,7 +56,8 @@ Status ShardReader::check_layout() {
     return Status::Corruption("bad trailer (truncated?)");
   }
   const bool sq8 = h.code_type == static_cast<uint32_t>(format::CodeType::kSq8);
-  if (h.code_type > 1 || h.section_count != (sq8 ? format::kSq8SectionCount : format::kSectionCount)) {
+  const bool old_layout = h.section_count == (sq8 ? format::kSq8SectionCount : format::kSectionCount);
+  if (h.code_type > 1 || (!old_layout && h.section_count != format::kFieldIndexSectionCount)) {
     return Status::Corruption("unknown code type or section count");
   }
   if (h.header_bytes != sizeof(ShardHeader) || h.element_type != 0 || !metric_valid(h.metric) || h.dim == 0 ||
@@ -76,10 +77,11 @@ Status ShardReader::check_layout() {
   const uint64_t data_begin = sizeof(ShardHeader) + table_bytes;
   const uint64_t data_end = size - sizeof(ShardTrailer);
   const uint64_t count = h.count;
-  const uint64_t expected_bytes[format::kSq8SectionCount] = {
+  // Variable-sized sections are marked by 0 here; a float shard's sq8 sections are empty.
+  const uint64_t expected_bytes[format::kFieldIndexSectionCount] = {
       count * h.node_stride, count, count * 4, 0, (count + 1) * 8, 0, (count + 1) * 8, 0,
-      count * vector_bytes_for(h.dim), uint64_t{h.dim_padded} * 8};
-  const std::byte* section_data[format::kSq8SectionCount] = {};
+      sq8 ? count * vector_bytes_for(h.dim) : 0, sq8 ? uint64_t{h.dim_padded} * 8 : 0, 0};
+  const std::byte* section_data[format::kFieldIndexSectionCount] = {};
   for (uint32_t i = 0; i < h.section_count; ++i) {
     const SectionEntry& s = sections_[i];
     if (s.kind != i + 1) return Status::Corruption("section " + std::to_string(i) + " has the wrong kind");
@@ -87,7 +89,7 @@ Status ShardReader::check_layout() {
         s.bytes > data_end - s.offset) {
       return Status::Corruption("section " + std::to_string(i) + " lies outside the file");
     }
-    const bool variable = i == 3 || i == 5 || i == 7;
+    const bool variable = i == 3 || i == 5 || i == 7 || i == 10;
     if (!variable && s.bytes != expected_bytes[i]) {
       return Status::Corruption("section " + std::to_string(i) + " has the wrong size");
     }
@@ -122,6 +124,12 @@ Status ShardReader::check_layout() {
   meta_offsets_ = reinterpret_cast<const uint64_t*>(section_data[6]);
   meta_bytes_ = reinterpret_cast<const char*>(section_data[7]);
 
+  if (h.section_count == format::kFieldIndexSectionCount) {
+    auto fields = FieldIndex::open(section_data[10], sections_[10].bytes);
+    if (!fields.ok()) return fields.status();
+    fields_ = *fields;
+  }
+
   // The entry point's upper adjacency is the one part of the upper levels every
   // query reads; check it fits so a flipped byte cannot send the first read astray.
   if (h.count > 0 && h.max_level > 0) {
@@ -134,9 +142,9 @@ Status ShardReader::check_layout() {
 }
 
 Status ShardReader::verify() const {
-  static const char* const kNames[format::kSq8SectionCount] = {
+  static const char* const kNames[format::kFieldIndexSectionCount] = {
       "nodes", "levels", "upper offsets", "upper links", "id offsets", "ids", "meta offsets", "metadata",
-      "vectors", "sq8 ranges"};
+      "vectors", "sq8 ranges", "field index"};
   for (uint32_t i = 0; i < header_->section_count; ++i) {
     const SectionEntry& s = sections_[i];
     if (checksum64(file_.data() + s.offset, s.bytes) != s.checksum) {

@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "core/status.h"
+#include "format/field_index.h"
 #include "format/shard_layout.h"
 #include "index/graph.h"
 #include "util/mapped_file.h"
@@ -38,6 +39,8 @@ class ShardReader {
   // The document id and raw JSON metadata of `node` (< count()).
   std::string_view id(uint32_t node) const;
   std::string_view meta(uint32_t node) const;
+  // The metadata field indexes filters use (none in a shard written before them).
+  const FieldIndex& fields() const { return fields_; }
 
  private:
   ShardReader() = default;
@@ -50,6 +53,7 @@ class ShardReader {
   const char* id_bytes_ = nullptr;
   const uint64_t* meta_offsets_ = nullptr;
   const char* meta_bytes_ = nullptr;
+  FieldIndex fields_;
 };
 
 }  // namespace vs

@@ -48,7 +48,8 @@ Status append_padding(WritableFile& file, uint64_t& position) {
 }  // namespace
 
 Expected<ShardFileInfo> write_shard(Env& env, const std::string& path, const BuiltGraph& graph,
-                               const std::vector<std::string>& ids, const std::vector<std::string>& metas) {
+                                    const std::vector<std::string>& ids, const std::vector<std::string>& metas,
+                                    std::string_view field_index) {
   if (ids.size() != graph.count || metas.size() != graph.count) {
     return Status::Internal("write_shard: ids/metas do not match the graph's node count");
   }
@@ -58,13 +59,13 @@ Expected<ShardFileInfo> write_shard(Env& env, const std::string& path, const Bui
   pack_strings(metas, meta_offsets, meta_bytes);
 
   const bool sq8 = graph.params.sq8;
-  const uint32_t section_count = sq8 ? format::kSq8SectionCount : format::kSectionCount;
+  const uint32_t section_count = format::kFieldIndexSectionCount;
   std::vector<float> ranges;
   if (sq8) {
     ranges = graph.sq8_min;
     ranges.insert(ranges.end(), graph.sq8_scale.begin(), graph.sq8_scale.end());
   }
-  const Section sections[format::kSq8SectionCount] = {
+  const Section sections[format::kFieldIndexSectionCount] = {
       {SectionKind::kNodes,
        {reinterpret_cast<const char*>(graph.nodes.get()), graph.node_stride * graph.count}},
       {SectionKind::kLevels, as_bytes(graph.levels)},
@@ -77,9 +78,10 @@ Expected<ShardFileInfo> write_shard(Env& env, const std::string& path, const Bui
       {SectionKind::kVectors,
        {reinterpret_cast<const char*>(graph.vectors.get()), sq8 ? vector_bytes_for(graph.dim) * graph.count : 0}},
       {SectionKind::kSq8Ranges, as_bytes(ranges)},
+      {SectionKind::kFieldIndex, field_index},
   };
 
-  SectionEntry table[format::kSq8SectionCount] = {};
+  SectionEntry table[format::kFieldIndexSectionCount] = {};
   const size_t table_bytes = sizeof(SectionEntry) * section_count;
   uint64_t offset = round_up64(sizeof(ShardHeader) + table_bytes);
   for (uint32_t i = 0; i < section_count; ++i) {

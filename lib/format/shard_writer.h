@@ -23,6 +23,7 @@ struct ShardFileInfo {
 };
 
 Expected<ShardFileInfo> write_shard(Env& env, const std::string& path, const BuiltGraph& graph,
-                               const std::vector<std::string>& ids, const std::vector<std::string>& metas);
+                                    const std::vector<std::string>& ids, const std::vector<std::string>& metas,
+                                    std::string_view field_index);
 
 }  // namespace vs

@@ -7,8 +7,11 @@
 
 namespace vs {
 
-void exact_search(const GraphView& graph, std::span<const float> query, size_t k, SearchContext& context,
-                  std::vector<Neighbor>& out) {
+namespace {
+
+template <typename ForEachNode>
+void scan(const GraphView& graph, std::span<const float> query, size_t k, const ForEachNode& for_each_node,
+          SearchContext& context, std::vector<Neighbor>& out) {
   out.clear();
   if (graph.count == 0 || k == 0) return;
   context.query.assign(graph.dim_padded, 0.0f);
@@ -19,7 +22,7 @@ void exact_search(const GraphView& graph, std::span<const float> query, size_t k
   // on distance resolve by node id and the result is deterministic).
   auto& best = context.results;
   best.clear();
-  for (uint32_t node = 0; node < graph.count; ++node) {
+  for_each_node([&](uint32_t node) {
     Neighbor candidate{distance(context.query.data(), graph.vector(node), graph.dim_padded), node};
     if (best.size() < k) {
       best.push_back(candidate);
@@ -29,9 +32,29 @@ void exact_search(const GraphView& graph, std::span<const float> query, size_t k
       best.back() = candidate;
       std::push_heap(best.begin(), best.end());
     }
-  }
+  });
   std::sort_heap(best.begin(), best.end());
   out.assign(best.begin(), best.end());
+}
+
+}  // namespace
+
+void exact_search(const GraphView& graph, std::span<const float> query, size_t k, SearchContext& context,
+                  std::vector<Neighbor>& out) {
+  auto all_nodes = [&](const auto& visit) {
+    for (uint32_t node = 0; node < graph.count; ++node) visit(node);
+  };
+  scan(graph, query, k, all_nodes, context, out);
+}
+
+void exact_search(const GraphView& graph, std::span<const float> query, size_t k, const AllowedSet& allowed,
+                  SearchContext& context, std::vector<Neighbor>& out) {
+  auto allowed_nodes = [&](const auto& visit) {
+    allowed.for_each([&](uint32_t node) {
+      if (node < graph.count) visit(node);
+    });
+  };
+  scan(graph, query, k, allowed_nodes, context, out);
 }
 
 }  // namespace vs

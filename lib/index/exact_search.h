@@ -7,6 +7,7 @@
 #include <span>
 #include <vector>
 
+#include "index/allowed_set.h"
 #include "index/graph.h"
 #include "index/search_context.h"
 
@@ -14,5 +15,9 @@ namespace vs {
 
 void exact_search(const GraphView& graph, std::span<const float> query, size_t k, SearchContext& context,
                   std::vector<Neighbor>& out);
+
+// The same over the nodes in `allowed` only: O(allowed.count()) distances.
+void exact_search(const GraphView& graph, std::span<const float> query, size_t k, const AllowedSet& allowed,
+                  SearchContext& context, std::vector<Neighbor>& out);
 
 }  // namespace vs

@@ -74,14 +74,24 @@ uint32_t descend_upper_levels(const GraphView& graph, const NodeDistance& distan
   return current;
 }
 
-// Best-first search of the base level keeping the `ef` closest nodes found
-// (in context.results, a max-heap).
-template <typename NodeDistance>
+// Admits every node: the unfiltered search, with the filter compiled away.
+struct AdmitAll {
+  bool operator()(uint32_t) const { return true; }
+};
+
+struct AdmitAllowed {
+  const AllowedSet& allowed;
+  bool operator()(uint32_t node) const { return allowed.contains(node); }
+};
+
+// Best-first search of the base level keeping the `ef` closest admitted nodes
+// found (in context.results, a max-heap).
+template <typename NodeDistance, typename Admit>
 void search_base_level(const GraphView& graph, uint32_t entry, size_t ef, const NodeDistance& distance,
-                       SearchContext& context) {
+                       const Admit& admit, SearchContext& context) {
   context.visited.reset(graph.count);
   context.visited.test_and_set(entry);
-  context.begin({distance(entry), entry});
+  context.begin({distance(entry), entry}, admit(entry));
   const size_t prefetch_lines = std::min(kMaxPrefetchLines, (distance.bytes() + 63) / 64);
   auto& fresh = context.fresh;
   fresh.resize(graph.m0);
@@ -100,15 +110,14 @@ void search_base_level(const GraphView& graph, uint32_t entry, size_t ef, const 
     if (fresh_count > 0) prefetch_node(distance, fresh[0], prefetch_lines);
     for (uint32_t i = 0; i < fresh_count; ++i) {
       if (i + 1 < fresh_count) prefetch_node(distance, fresh[i + 1], prefetch_lines);
-      context.offer({distance(fresh[i]), fresh[i]}, ef);
+      context.offer({distance(fresh[i]), fresh[i]}, ef, admit(fresh[i]));
     }
   }
 }
 
-}  // namespace
-
-void hnsw_search(const GraphView& graph, std::span<const float> query, size_t k, size_t ef,
-                 SearchContext& context, std::vector<Neighbor>& out) {
+template <typename Admit>
+void search(const GraphView& graph, std::span<const float> query, size_t k, size_t ef, const Admit& admit,
+            SearchContext& context, std::vector<Neighbor>& out) {
   out.clear();
   if (graph.count == 0 || k == 0) return;
   ef = std::max(ef, k);
@@ -121,18 +130,30 @@ void hnsw_search(const GraphView& graph, std::span<const float> query, size_t k,
     context.prepared_query.resize(graph.dim_padded);
     const CodeDistance approximate{graph, Sq8Query(graph.metric, context.query.data(), graph.dim_padded,
                                                    graph.sq8_min, graph.sq8_scale, context.prepared_query.data())};
-    search_base_level(graph, descend_upper_levels(graph, approximate), ef, approximate, context);
+    search_base_level(graph, descend_upper_levels(graph, approximate), ef, approximate, admit, context);
     // Rerank the ef candidates with exact distances: reported scores are
     // exact, and codes only decide which nodes get this far.
     for (Neighbor& n : context.results) n.distance = exact(n.node);
   } else {
-    search_base_level(graph, descend_upper_levels(graph, exact), ef, exact, context);
+    search_base_level(graph, descend_upper_levels(graph, exact), ef, exact, admit, context);
   }
 
   size_t n = std::min(k, context.results.size());
   std::partial_sort(context.results.begin(), context.results.begin() + static_cast<std::ptrdiff_t>(n),
                     context.results.end());
   out.assign(context.results.begin(), context.results.begin() + static_cast<std::ptrdiff_t>(n));
+}
+
+}  // namespace
+
+void hnsw_search(const GraphView& graph, std::span<const float> query, size_t k, size_t ef,
+                 SearchContext& context, std::vector<Neighbor>& out) {
+  search(graph, query, k, ef, AdmitAll{}, context, out);
+}
+
+void hnsw_search(const GraphView& graph, std::span<const float> query, size_t k, size_t ef,
+                 const AllowedSet& allowed, SearchContext& context, std::vector<Neighbor>& out) {
+  search(graph, query, k, ef, AdmitAllowed{allowed}, context, out);
 }
 
 }  // namespace vs

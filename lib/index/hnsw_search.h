@@ -13,6 +13,7 @@
 #include <span>
 #include <vector>
 
+#include "index/allowed_set.h"
 #include "index/graph.h"
 #include "index/search_context.h"
 
@@ -20,5 +21,12 @@ namespace vs {
 
 void hnsw_search(const GraphView& graph, std::span<const float> query, size_t k, size_t ef,
                  SearchContext& context, std::vector<Neighbor>& out);
+
+// The same, returning only nodes in `allowed` (which must be sized for the
+// graph). The walk still passes through the other nodes, so the graph stays
+// connected however selective the filter; the search ends when ef allowed
+// nodes are found and no candidate can improve them.
+void hnsw_search(const GraphView& graph, std::span<const float> query, size_t k, size_t ef,
+                 const AllowedSet& allowed, SearchContext& context, std::vector<Neighbor>& out);
 
 }  // namespace vs

@@ -3,6 +3,7 @@
 #include <regex>
 #include <unordered_set>
 
+#include "format/field_index_writer.h"
 #include "format/manifest.h"
 #include "format/shard_writer.h"
 #include "util/hash.h"
@@ -81,6 +82,20 @@ Expected<IndexBuildSummary> build_index(Env& env, const IndexBuildOptions& optio
   seen.clear();
   const Metric metric = metric_of_source();
 
+  FieldSchema schema;
+  if (!options.index_fields_off) {
+    FieldSchemaBuilder fields(options.index_fields);
+    for (const ShardInput& in : inputs) {
+      for (size_t i = 0; i < in.metas.size(); ++i) {
+        Status status = fields.add(in.metas[i]);
+        if (!status.ok()) return std::move(status).with_context("record '" + in.ids[i] + "'");
+      }
+    }
+    auto finished = fields.finish();
+    if (!finished.ok()) return finished.status();
+    schema = std::move(finished).value();
+  }
+
   Manifest manifest;
   manifest.generation = *generation;
   manifest.dim = dim;
@@ -105,7 +120,9 @@ Expected<IndexBuildSummary> build_index(Env& env, const IndexBuildOptions& optio
     if (!graph.ok()) return graph.status();
     in.vectors = {};  // the graph holds its own copy, laid out for search
     const std::string name = shard_file_name(i, *generation);
-    auto written = write_shard(env, options.out_dir + "/" + name, *graph, in.ids, in.metas);
+    auto field_index = encode_field_index(schema, in.metas);
+    if (!field_index.ok()) return field_index.status();
+    auto written = write_shard(env, options.out_dir + "/" + name, *graph, in.ids, in.metas, *field_index);
     if (!written.ok()) return written.status();
     ManifestShard entry;
     entry.file = name;
@@ -124,6 +141,7 @@ Expected<IndexBuildSummary> build_index(Env& env, const IndexBuildOptions& optio
   summary.generation = *generation;
   summary.dim = dim;
   summary.metric = metric;
+  summary.fields = schema.names;
   return summary;
 }
 

@@ -7,7 +7,9 @@
 // generation in their names, so until the manifest is renamed into place the
 // previous generation stays complete and usable; files of older generations
 // and temporaries of crashed runs are removed afterwards.
-// Errors: BadData for a duplicate id or no records, Usage for bad parameters,
+// Every shard carries the metadata field indexes that filters use.
+// Errors: BadData for a duplicate id or no records, Usage for bad parameters
+// (including an --index-fields name no record holds),
 // IoError for the file system, Corruption for an unreadable existing manifest.
 #pragma once
 
@@ -28,6 +30,11 @@ struct IndexBuildOptions {
   std::string out_dir;
   uint32_t shards = 1;
   HnswParams hnsw;
+  // Metadata fields to index for filters (format/field_index_writer.h):
+  // these, or with none listed every string or number field; none at all
+  // when index_fields_off.
+  std::vector<std::string> index_fields;
+  bool index_fields_off = false;
 };
 
 struct IndexBuildSummary {
@@ -36,6 +43,7 @@ struct IndexBuildSummary {
   uint64_t generation = 0;
   uint32_t dim = 0;
   Metric metric = Metric::kL2;
+  std::vector<std::string> fields;  // the indexed metadata fields
 };
 
 // Fills `out` with the next batch of records; returns false at the end.

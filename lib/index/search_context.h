@@ -52,23 +52,27 @@ struct SearchContext {
   // The best-first search of one graph level, shared by queries and the
   // builder: begin() seeds both heaps, next_candidate() pops the closest
   // unexpanded node while it can still improve the results, offer() keeps a
-  // newly seen node if it is among the ef closest so far.
-  void begin(Neighbor entry) {
+  // newly seen node if it is among the ef closest so far. A filtered search
+  // passes admitted = false for nodes the filter rejects: they are still
+  // expanded (the walk goes through them) but never enter the results.
+  void begin(Neighbor entry, bool admitted = true) {
     candidates.assign(1, entry);
-    results.assign(1, entry);
+    results.clear();
+    if (admitted) results.push_back(entry);
   }
   bool next_candidate(size_t ef, Neighbor& out) {
     if (candidates.empty()) return false;
     out = candidates.front();
-    if (out.distance > results.front().distance && results.size() >= ef) return false;
+    if (results.size() >= ef && out.distance > results.front().distance) return false;
     std::pop_heap(candidates.begin(), candidates.end(), CloserFirst{});
     candidates.pop_back();
     return true;
   }
-  void offer(Neighbor seen, size_t ef) {
+  void offer(Neighbor seen, size_t ef, bool admitted = true) {
     if (results.size() >= ef && seen.distance >= results.front().distance) return;
     candidates.push_back(seen);
     std::push_heap(candidates.begin(), candidates.end(), CloserFirst{});
+    if (!admitted) return;
     results.push_back(seen);
     std::push_heap(results.begin(), results.end(), FartherFirst{});
     if (results.size() > ef) {

@@ -73,11 +73,13 @@ struct SearchService::Worker {
   std::vector<Query> queries;
   SearchScratch scratch;
   std::vector<Hit> hits;
+  std::string selected_meta;  // what hits view when a query includes some fields
 
   QueryParser& parser_for(const ShardSet& shards) {
     if (!parser || parser->dim() != shards.dim() || parser->metric() != shards.metric()) {
       parser = std::make_unique<QueryParser>(shards.dim(), shards.metric());
     }
+    parser->set_fields(&shards.fields());  // this index's, which a reload may have changed
     return *parser;
   }
 };
@@ -286,8 +288,13 @@ HttpResponse SearchService::search(const Index& index, std::string_view body) {
   for (size_t i = 0; i < queries.size(); ++i) {
     const Query& query = queries[i];
     SearchParams params{.k = query.k != 0 ? query.k : options_.default_k,
-                        .ef = query.ef != 0 ? query.ef : options_.default_ef};
+                        .ef = query.ef != 0 ? query.ef : options_.default_ef,
+                        .filter = &query.filter,
+                        .with_meta = query.include != Query::Include::kNone};
     index.shards.search(query.vector, params, worker->scratch, worker->hits);
+    if (query.include == Query::Include::kFields) {
+      worker->scratch.meta.select_hits(query.include_fields, worker->hits, worker->selected_meta);
+    }
     if (i != 0) out += ',';
     append_result_line(query.id, worker->hits, out);
     out.pop_back();  // the line's "\n": here it is an element of a JSON document

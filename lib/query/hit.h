@@ -16,6 +16,7 @@ namespace vs {
 struct Hit {
   std::string_view id;
   float score = 0.0f;
+  std::string_view meta;  // the document's metadata JSON object, when asked for; else empty
 };
 
 // True when `a` ranks before `b`: higher score, then smaller id.

@@ -202,8 +202,11 @@ void HttpShard::parse_results(RemoteAnswer& answer) const {
           hit["score"].get_double().get(score) != simdjson::SUCCESS || !std::isfinite(score)) {
         return answer.fail(address_, "result " + std::to_string(index + 1) + " has a malformed hit", false);
       }
+      std::string meta;
+      simdjson::dom::object meta_object;
+      if (hit["meta"].get_object().get(meta_object) == simdjson::SUCCESS) meta = simdjson::minify(meta_object);
       // Through float, as vs-merge reads scores: the server printed a float.
-      answer.add_hit(index, hit_id, static_cast<float>(score));
+      answer.add_hit(index, hit_id, static_cast<float>(score), meta);
     }
     ++index;
   }

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <span>
 
+#include "query/filter_eval.h"
 #include "simd/distance.h"
 
 namespace vs {
@@ -86,6 +87,41 @@ Status read_vector(od::value& value, uint32_t dim, std::vector<float>& out) {
   return Status::Ok();
 }
 
+// "include": true (every field) or an array of field names.
+Status read_include(od::value& value, Query& out) {
+  bool all = false;
+  if (value.get_bool().get(all) == simdjson::SUCCESS) {
+    out.include = all ? Query::Include::kAll : Query::Include::kNone;
+    return Status::Ok();
+  }
+  od::array array;
+  if (value.get_array().get(array) != simdjson::SUCCESS) {
+    return Status::BadData("'include' must be true, false or an array of field names");
+  }
+  out.include = Query::Include::kFields;
+  for (auto element : array) {
+    std::string_view name;
+    if (element.get_string().get(name) != simdjson::SUCCESS) {
+      return Status::BadData("'include' must hold field names (strings)");
+    }
+    out.include_fields.emplace_back(name);
+  }
+  return Status::Ok();
+}
+
+// The run's filter AND the query's own.
+void combine_filters(const Filter& run_filter, Filter& query_filter) {
+  if (run_filter.empty()) return;
+  if (query_filter.empty()) {
+    query_filter = run_filter;
+    return;
+  }
+  FilterNode both;
+  both.children.push_back(run_filter.root);
+  both.children.push_back(std::move(query_filter.root));
+  query_filter.root = std::move(both);
+}
+
 Status finish_vector(Metric metric, std::vector<float>& vector, std::string_view what) {
   if (metric != Metric::kCosine) return Status::Ok();
   if (!simd::normalize(std::span<float>(vector))) {
@@ -123,8 +159,13 @@ Status QueryParser::parse_fields(od::document& doc, uint64_t line_number, Query&
 
   bool have_id = false;
   bool have_vector = false;
+  bool have_filter = false;
+  bool have_include = false;
   out.k = 0;
   out.ef = 0;
+  out.filter = Filter{};
+  out.include = Query::Include::kNone;
+  out.include_fields.clear();
   for (auto field : object) {
     std::string_view key;
     if (field.unescaped_key().get(key) != simdjson::SUCCESS) return Status::BadData("invalid JSON: bad field name");
@@ -142,8 +183,13 @@ Status QueryParser::parse_fields(od::document& doc, uint64_t line_number, Query&
       VS_RETURN_IF_ERROR(read_positive(value, "k", kMaxK, out.k));
     } else if (key == "ef") {
       VS_RETURN_IF_ERROR(read_positive(value, "ef", kMaxEf, out.ef));
-    } else if (key == "filter") {
-      return Status::BadData("filters are not supported yet");
+    } else if (key == "filter" || key == "filters") {
+      if (have_filter) return Status::BadData("more than one 'filter'");
+      VS_RETURN_IF_ERROR(parse_filter(value, out.filter));
+      have_filter = true;
+    } else if (key == "include") {
+      VS_RETURN_IF_ERROR(read_include(value, out));
+      have_include = true;
     } else {
       return Status::BadData("unknown field '" + std::string(key) + "'");
     }
@@ -156,6 +202,9 @@ Status QueryParser::parse_fields(od::document& doc, uint64_t line_number, Query&
   }
   if (!have_vector) return Status::BadData("missing 'vector'");
   if (!have_id) out.id = std::to_string(line_number);
+  if (!have_include) out.include = default_include_;
+  combine_filters(default_filter_, out.filter);
+  if (fields_ != nullptr && have_filter) VS_RETURN_IF_ERROR(check_filter(out.filter, *fields_));
   return finish_vector(metric_, out.vector, "'vector'");
 }
 

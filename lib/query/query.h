@@ -8,9 +8,15 @@
 //   vector  required: exactly `dim` finite numbers
 //   k, ef   optional positive integers (k ≤ kMaxK, ef ≤ kMaxEf); 0 in Query
 //           means "not given, use the tool's default"
-// "filter" is reserved (filters are not supported yet); any other field is an
-// error naming it. Under cosine the vector is L2-normalised here (a zero vector
-// is an error), so searches can use it directly.
+//   filter  optional: a metadata condition (query/filter.h); "filters" is
+//           accepted as the same. Checked against the index's field indexes
+//           when the parser has them (set_fields), so an unknown field or a
+//           wrong type is an error of this line. ANDed with the run's
+//           default filter (vs-query --filter) when both are given.
+//   include optional: true for every metadata field on each hit, or an array
+//           of field names to return only those
+// Any other field is an error naming it. Under cosine the vector is
+// L2-normalised here (a zero vector is an error), so searches can use it directly.
 //
 // Errors are BadData "FILE:LINE: reason" (FILE is "stdin" for standard input).
 // QueryParser owns one simdjson parser and a padded copy buffer, reused across
@@ -27,6 +33,8 @@
 
 #include "core/metric.h"
 #include "core/status.h"
+#include "format/field_index.h"
+#include "query/filter.h"
 
 namespace vs {
 
@@ -38,11 +46,32 @@ struct Query {
   std::vector<float> vector;
   uint32_t k = 0;   // 0: not given
   uint32_t ef = 0;  // 0: not given
+  Filter filter;    // empty: every document
+  // Metadata on hits: none, all of it, or the `include_fields` only.
+  enum class Include { kNone, kAll, kFields };
+  Include include = Include::kNone;
+  std::vector<std::string> include_fields;
 };
 
 class QueryParser {
  public:
   QueryParser(uint32_t dim, Metric metric) : dim_(dim), metric_(metric) {}
+
+  // Filters are checked against `fields` (may be null: not checked, as for a
+  // remote-only run, whose servers check them). Not owned.
+  void set_fields(const FieldIndex* fields) { fields_ = fields; }
+  // Every query gets `filter` (ANDed with its own) and, when it gives no
+  // "include", `include` (vs-query --filter, --with-meta).
+  void set_defaults(Filter filter, Query::Include include) {
+    default_filter_ = std::move(filter);
+    default_include_ = include;
+  }
+
+  // Gives a query made elsewhere (vs-query --vector) the run's filter and include.
+  void apply_defaults(Query& out) const {
+    out.filter = default_filter_;
+    out.include = default_include_;
+  }
 
   // Parses one query line into `out` (reusing its storage). `source` and
   // `line_number` only name the line in errors and supply the default id.
@@ -55,6 +84,9 @@ class QueryParser {
   Status parse_fields(simdjson::ondemand::document& doc, uint64_t line_number, Query& out);
   uint32_t dim_;
   Metric metric_;
+  const FieldIndex* fields_ = nullptr;
+  Filter default_filter_;
+  Query::Include default_include_ = Query::Include::kNone;
   simdjson::ondemand::parser parser_;
   std::string padded_;  // the line plus SIMDJSON_PADDING bytes
 };

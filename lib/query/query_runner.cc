@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "ingest/line_reader.h"
+#include "query/meta_select.h"
 #include "query/partial_result.h"
 #include "query/query.h"
 #include "query/result_writer.h"
@@ -29,6 +30,8 @@ struct Batch {
   std::vector<std::vector<Hit>> shard_hits;   // size × shard_count slots, query-major
   std::vector<std::vector<Hit>> hits;         // per query: merged global top-k
   std::vector<std::string> lines;             // per query: the formatted result line
+  std::vector<std::string> metas;             // per query: the selected metadata its hits view
+  std::vector<FilterPlan> plans;              // size × shard_count slots, for --explain
   LineChunk chunk;                            // the input lines this batch came from
   std::vector<RemoteAnswer> remote_answers;   // per remote shard
   std::vector<ShardFailure> failures;         // remote shards that failed this batch
@@ -72,7 +75,10 @@ class Runner {
         options_(options),
         on_reject_(on_reject),
         parser_(shards.shard_count() == 0 && remote != nullptr ? remote->info().dim : shards.dim(),
-                shards.shard_count() == 0 && remote != nullptr ? remote->info().metric : shards.metric()) {}
+                shards.shard_count() == 0 && remote != nullptr ? remote->info().metric : shards.metric()) {
+    if (shards.shard_count() > 0) parser_.set_fields(&shards.fields());
+    parser_.set_defaults(options.filter, options.include);
+  }
 
   Expected<QueryStats> run();
 
@@ -179,10 +185,12 @@ void Runner::search_batch(Batch& batch) {
   if (batch.hits.size() < batch.size) {
     batch.hits.resize(batch.size);
     batch.lines.resize(batch.size);
+    batch.metas.resize(batch.size);
   }
+  if (options_.explain && batch.plans.size() < pairs) batch.plans.resize(pairs);
   auto params_for = [&](const Query& query) {
     return SearchParams{query.k != 0 ? query.k : options_.k, query.ef != 0 ? query.ef : options_.ef,
-                        options_.exact};
+                        options_.exact, &query.filter, query.include != Query::Include::kNone};
   };
   // One task per (query, shard) pair: a query's shards are searched at once,
   // which is what keeps latency flat as the shard count grows.
@@ -193,6 +201,7 @@ void Runner::search_batch(Batch& batch) {
       std::vector<Hit>& slot = batch.shard_hits[pair];
       slot.clear();
       shards_.search_shard(pair % shard_count, query.vector, params_for(query), scratch, slot);
+      if (options_.explain && !query.filter.empty()) batch.plans[pair] = scratch.plan;
     }
   });
   tbb::parallel_for(tbb::blocked_range<size_t>(0, batch.size), [&](const tbb::blocked_range<size_t>& range) {
@@ -209,6 +218,10 @@ void Runner::search_batch(Batch& batch) {
         }
       }
       merge_top_k(merged, params_for(batch.queries[q]).k);
+      const Query& query = batch.queries[q];
+      if (query.include == Query::Include::kFields) {
+        scratch_.local().meta.select_hits(query.include_fields, merged, batch.metas[q]);
+      }
       batch.lines[q].clear();
       if (batch.failures.empty()) {
         append_result_line(batch.queries[q].id, merged, batch.lines[q]);
@@ -224,6 +237,15 @@ void Runner::search_batch(Batch& batch) {
 // (a script feeding queries one at a time through --batch 1) without delay.
 void Runner::write_batch(Batch& batch) {
   if (!output_error_.ok() || batch.skip) return;
+  if (options_.explain) {
+    const size_t shard_count = shards_.shard_count();
+    for (size_t q = 0; q < batch.size; ++q) {
+      if (batch.queries[q].filter.empty()) continue;
+      for (size_t s = 0; s < shard_count; ++s) {
+        options_.explain(batch.queries[q].id, shards_.shard(s), batch.plans[q * shard_count + s]);
+      }
+    }
+  }
   Status status;
   for (size_t q = 0; q < batch.size && status.ok(); ++q) status = out_.write(batch.lines[q]);
   if (status.ok()) status = out_.flush();

@@ -41,11 +41,16 @@
 #include <string_view>
 
 #include "core/status.h"
+#include "query/query.h"
 #include "query/remote_fanout.h"
 #include "query/shard_set.h"
 #include "util/output.h"
 
 namespace vs {
+
+// Told, for --explain, the plan each filtered query got in each local shard
+// (called serially, in query order).
+using ExplainHandler = std::function<void(std::string_view query_id, const ShardReader& shard, const FilterPlan& plan)>;
 
 struct QueryOptions {
   size_t k = 10;           // default when a query gives none
@@ -55,6 +60,10 @@ struct QueryOptions {
   size_t threads = 0;      // 0: all cores
   bool skip_invalid = false;
   bool partial = false;    // a failed remote shard marks results partial instead of stopping
+  // Applied to every query (query/query.h): the run's filter and metadata.
+  Filter filter;
+  Query::Include include = Query::Include::kNone;
+  ExplainHandler explain;  // null: no plans reported
 };
 
 struct QueryStats {

@@ -50,11 +50,11 @@ struct RemoteAnswer {
   ShardFailure failure;
   bool retry_elsewhere = false;
   std::vector<std::vector<Hit>> hits;  // per query of the batch, when ok
-  std::deque<std::string> ids;         // owns what `hits` view
+  std::deque<std::string> ids;         // owns the ids and metadata `hits` view
 
   void reset(size_t queries);
   void fail(std::string address, std::string reason, bool retry_elsewhere);
-  void add_hit(size_t query, std::string_view id, float score);
+  void add_hit(size_t query, std::string_view id, float score, std::string_view meta = {});
 };
 
 class RemoteShard {
@@ -69,7 +69,8 @@ class RemoteShard {
 };
 
 // Appends `query` as one JSON object (no newline) with k and ef always set,
-// so the remote side's own defaults never matter. Vectors are written in the
+// so the remote side's own defaults never matter, and its filter (canonical
+// form) and include when it has them. Vectors are written in the
 // shortest form that reads back as the same float.
 void append_query_json(const Query& query, size_t default_k, size_t default_ef, std::string& out);
 

@@ -60,6 +60,12 @@ Status read_hit(od::value& value, size_t index, std::vector<Hit>& out) {
       }
       hit.score = static_cast<float>(score);
       have_score = true;
+    } else if (key == "meta") {
+      // Kept as written, so a merge passes metadata through untouched.
+      od::object meta;
+      if (member.get_object().get(meta) != simdjson::SUCCESS || meta.raw_json().get(hit.meta) != simdjson::SUCCESS) {
+        return Status::BadData(where + ".meta is not an object");
+      }
     }
   }
   if (!have_id) return Status::BadData(where + " has no 'id'");
@@ -85,6 +91,7 @@ Status read_hits(od::value& value, std::vector<Hit>& out) {
 struct OwnedHit {
   std::string id;
   float score;
+  std::string meta;
 };
 
 // All hits seen so far for one query id (buffered mode).
@@ -96,11 +103,11 @@ struct PendingQuery {
 // Reduces `hits` to its top k (deduplicated), reusing `views` as scratch.
 void keep_top_k(std::vector<OwnedHit>& hits, size_t k, std::vector<Hit>& views) {
   views.clear();
-  for (const OwnedHit& hit : hits) views.push_back(Hit{hit.id, hit.score});
+  for (const OwnedHit& hit : hits) views.push_back(Hit{hit.id, hit.score, hit.meta});
   merge_top_k(views, k);
   std::vector<OwnedHit> kept;
   kept.reserve(views.size());
-  for (const Hit& hit : views) kept.push_back(OwnedHit{std::string(hit.id), hit.score});
+  for (const Hit& hit : views) kept.push_back(OwnedHit{std::string(hit.id), hit.score, std::string(hit.meta)});
   hits = std::move(kept);
 }
 
@@ -178,7 +185,7 @@ class Merger {
     auto [slot, inserted] = index_.try_emplace(line.id, pending_.size());
     if (inserted) pending_.push_back(PendingQuery{line.id, {}});
     PendingQuery& query = pending_[slot->second];
-    for (const Hit& hit : line.hits) query.hits.push_back(OwnedHit{std::string(hit.id), hit.score});
+    for (const Hit& hit : line.hits) query.hits.push_back(OwnedHit{std::string(hit.id), hit.score, std::string(hit.meta)});
     // Trimming at 2k, not k, halves how often we re-sort while still bounding memory per query.
     if (query.hits.size() > 2 * k_) keep_top_k(query.hits, k_, views_);
   }
@@ -206,7 +213,7 @@ class Merger {
   Status write_buffered() {
     for (PendingQuery& query : pending_) {
       views_.clear();
-      for (const OwnedHit& hit : query.hits) views_.push_back(Hit{hit.id, hit.score});
+      for (const OwnedHit& hit : query.hits) views_.push_back(Hit{hit.id, hit.score, hit.meta});
       merge_top_k(views_, k_);
       ++stats_.queries;
       VS_RETURN_IF_ERROR(writer_.write(query.id, views_));

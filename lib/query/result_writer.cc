@@ -25,6 +25,10 @@ void append_result_line(std::string_view query_id, std::span<const Hit> hits, st
     append_json_string(hits[i].id, out);
     out += ",\"score\":";
     append_score(hits[i].score, out);
+    if (!hits[i].meta.empty()) {
+      out += ",\"meta\":";
+      out += hits[i].meta;
+    }
     out.push_back('}');
   }
   out += "]}\n";

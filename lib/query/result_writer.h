@@ -1,7 +1,10 @@
 // Result JSON Lines: the output of vs-query and vs-merge.
 //
 //   {"id":"q1","hits":[{"id":"doc123","score":0.93},...]}
+//   {"id":"q1","hits":[{"id":"doc123","score":0.93,"meta":{"category":"news"}},...]}
 //
+// A hit carries "meta" (its Hit::meta, a JSON object written as is) only when
+// the query asked for metadata.
 // One line per query, hits best first. Ids are JSON-escaped (they come from
 // mapped shard memory or from parsed input, as string_views). Scores are
 // printed in the shortest text that reads back as the same 32-bit float

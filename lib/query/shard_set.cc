@@ -33,11 +33,26 @@ Expected<ShardSet> ShardSet::open(const std::vector<std::string>& args, bool ver
   return set;
 }
 
+const FieldIndex& ShardSet::fields() const {
+  static const FieldIndex kNoFields;
+  for (const auto& shard : shards_) {
+    if (shard->fields().field_count() > 0) return shard->fields();
+  }
+  return kNoFields;
+}
+
 void ShardSet::search_shard(size_t index, std::span<const float> query, const SearchParams& params,
                             SearchScratch& scratch, std::vector<Hit>& out) const {
   const ShardReader& shard = *shards_[index];
+  scratch.plan = FilterPlan{.kind = FilterPlan::Kind::kEmpty, .count = shard.count()};
   if (shard.count() == 0 || params.k == 0) return;
-  if (params.exact) {
+  if (params.filter != nullptr && !params.filter->empty()) {
+    evaluate_filter(*params.filter, shard.fields(), shard.count(), scratch.filter, scratch.allowed);
+    scratch.plan = choose_filter_plan(scratch.allowed.count(), shard.count(), params.k, params.ef);
+    if (params.exact && scratch.plan.kind == FilterPlan::Kind::kGraph) scratch.plan.kind = FilterPlan::Kind::kExact;
+    filtered_search(shard.graph(), query, params.k, scratch.allowed, scratch.plan, scratch.context,
+                    scratch.neighbors);
+  } else if (params.exact) {
     exact_search(shard.graph(), query, params.k, scratch.context, scratch.neighbors);
   } else {
     hnsw_search(shard.graph(), query, params.k, params.ef, scratch.context, scratch.neighbors);
@@ -47,7 +62,7 @@ void ShardSet::search_shard(size_t index, std::span<const float> query, const Se
     // A NaN (vectors so large their dot product overflows both ways) would
     // break the merge's ordering; rank it last instead.
     if (std::isnan(score)) score = std::numeric_limits<float>::lowest();
-    out.push_back(Hit{shard.id(neighbor.node), score});
+    out.push_back(Hit{shard.id(neighbor.node), score, params.with_meta ? shard.meta(neighbor.node) : ""});
   }
 }
 

@@ -21,7 +21,12 @@
 #include "core/metric.h"
 #include "core/status.h"
 #include "format/shard_reader.h"
+#include "index/allowed_set.h"
+#include "index/filtered_search.h"
 #include "index/search_context.h"
+#include "query/filter.h"
+#include "query/filter_eval.h"
+#include "query/meta_select.h"
 #include "query/hit.h"
 
 namespace vs {
@@ -30,12 +35,18 @@ namespace vs {
 struct SearchScratch {
   SearchContext context;
   std::vector<Neighbor> neighbors;
+  AllowedSet allowed;
+  FilterScratch filter;
+  FilterPlan plan;  // the plan of the last filtered search_shard (for --explain)
+  MetaSelector meta;  // for queries that include some metadata fields
 };
 
 struct SearchParams {
   size_t k = 10;
   size_t ef = 64;      // HNSW candidate list size; raised to k when smaller
   bool exact = false;  // brute force instead of HNSW (the recall ground truth)
+  const Filter* filter = nullptr;  // null or empty: every document
+  bool with_meta = false;          // fill Hit::meta
 };
 
 class ShardSet {
@@ -50,9 +61,15 @@ class ShardSet {
   size_t shard_count() const { return shards_.size(); }
   const ShardReader& shard(size_t index) const { return *shards_[index]; }
 
+  // The field indexes filters are checked against: the first shard's that
+  // has any (the shards of one build share one field list).
+  const FieldIndex& fields() const;
+
   // Searches shard `index` for `query` (dim() floats, normalised under
   // cosine) and appends up to k hits with scores (core/metric.h) to `out`,
-  // best first. Leaves `out`'s earlier entries alone.
+  // best first. Leaves `out`'s earlier entries alone. With a filter, only
+  // matching documents (index/filtered_search.h; the plan is left in
+  // scratch.plan); with `exact` and a filter, the exact plan.
   void search_shard(size_t index, std::span<const float> query, const SearchParams& params,
                     SearchScratch& scratch, std::vector<Hit>& out) const;
 

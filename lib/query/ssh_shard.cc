@@ -136,7 +136,7 @@ void SshShard::exchange(const RemoteBatch& batch, RemoteAnswer& answer) {
       if (!result_matches(result.id, batch.queries[answered])) {
         return broken("answered '" + result.id + "' for query '" + batch.queries[answered].id + "'");
       }
-      for (const Hit& hit : result.hits) answer.add_hit(answered, hit.id, hit.score);
+      for (const Hit& hit : result.hits) answer.add_hit(answered, hit.id, hit.score, hit.meta);
       ++answered;
       continue;
     }

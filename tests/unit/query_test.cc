@@ -88,8 +88,11 @@ TEST_F(QueryParserTest, RejectsBadKAndEf) {
   EXPECT_TRUE(parse(R"({"vector": [1, 2, 3], "k": 10000, "ef": 100000})").ok());
 }
 
-TEST_F(QueryParserTest, RejectsFilterUnknownFieldsAndMissingVector) {
-  expect_bad(parse(R"({"vector": [1, 2, 3], "filter": {"a": 1}})"), "filters are not supported yet");
+TEST_F(QueryParserTest, RejectsBadFilterUnknownFieldsAndMissingVector) {
+  expect_bad(parse(R"({"vector": [1, 2, 3], "filter": {"a": [1]}})"), "filter: 'a': a list of values needs");
+  expect_bad(parse(R"({"vector": [1, 2, 3], "filter": 3})"), "filter: must be a JSON object");
+  expect_bad(parse(R"({"vector": [1, 2, 3], "filter": {}, "filters": {}})"), "more than one 'filter'");
+  expect_bad(parse(R"({"vector": [1, 2, 3], "include": "a"})"), "'include' must be true, false or an array");
   expect_bad(parse(R"({"vector": [1, 2, 3], "vec": [1]})"), "unknown field 'vec'");
   expect_bad(parse(R"({"id": "q"})"), "missing 'vector'");
   expect_bad(parse(R"({"id": true, "vector": [1, 2, 3]})"), "'id' must be a string or an integer");

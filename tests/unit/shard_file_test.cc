@@ -27,7 +27,7 @@ class ShardFileTest : public ::testing::Test {
       ids_.push_back("doc" + std::to_string(i));
       metas_.push_back(R"({"n":)" + std::to_string(i) + "}");
     }
-    auto written = write_shard(Env::posix(), path_, *graph, ids_, metas_);
+    auto written = write_shard(Env::posix(), path_, *graph, ids_, metas_, "");
     ASSERT_TRUE(written.ok()) << written.status().message();
     bytes_ = read_all(path_);
     ASSERT_EQ(written->bytes, bytes_.size());
@@ -82,7 +82,7 @@ TEST_F(ShardFileTest, TruncationAnywhereIsDetectedAtOpen) {
 }
 
 TEST_F(ShardFileTest, AnyFlippedHeaderOrTableByteIsDetectedAtOpen) {
-  const size_t table_end = 128 + 8 * 32;
+  const size_t table_end = 128 + 11 * 32;
   for (size_t pos = 0; pos < table_end; ++pos) {
     std::string bad = bytes_;
     bad[pos] ^= 0x10;
@@ -133,7 +133,7 @@ TEST(ShardSq8, RoundTripKeepsCodesVectorsAndSearch) {
   ASSERT_TRUE(graph.ok());
   std::vector<std::string> ids, metas(400, "{}");
   for (int i = 0; i < 400; ++i) ids.push_back("v" + std::to_string(i));
-  ASSERT_TRUE(write_shard(Env::posix(), dir + "/q.vsi", *graph, ids, metas).ok());
+  ASSERT_TRUE(write_shard(Env::posix(), dir + "/q.vsi", *graph, ids, metas, "").ok());
   auto reader = ShardReader::open(dir + "/q.vsi");
   ASSERT_TRUE(reader.ok()) << reader.status().message();
   const GraphView& g = (*reader)->graph();

@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "format/field_index_writer.h"
 #include "format/shard_writer.h"
 #include "index/hnsw_builder.h"
 #include "simd/distance.h"
@@ -41,15 +42,28 @@ class TwoShardTest : public ::testing::Test {
     for (size_t i = parity; i < 600; i += 2) {
       for (uint32_t d = 0; d < dim; ++d) part.push_back(vectors_[i * kDim + d % kDim]);
       ids.push_back("doc" + std::to_string(i));
-      metas.push_back("{}");
+      metas.push_back(meta_of(i));
     }
     auto graph = build_hnsw(part, dim, metric, HnswParams{8, 64, 5});
     ASSERT_TRUE(graph.ok()) << graph.status().message();
-    auto written = write_shard(Env::posix(), dir_ + "/" + name, *graph, ids, metas);
+    FieldSchemaBuilder fields({});
+    for (const std::string& meta : metas) ASSERT_TRUE(fields.add(meta).ok());
+    auto schema = fields.finish();
+    ASSERT_TRUE(schema.ok()) << schema.status().message();
+    auto field_index = encode_field_index(*schema, metas);
+    ASSERT_TRUE(field_index.ok()) << field_index.status().message();
+    auto written = write_shard(Env::posix(), dir_ + "/" + name, *graph, ids, metas, *field_index);
     ASSERT_TRUE(written.ok()) << written.status().message();
   }
 
   std::string path(const std::string& name) const { return dir_ + "/" + name; }
+
+  // Document i's metadata: a string field with 5 values, a number, and a tag
+  // array (every document is "all", every third also "third").
+  static std::string meta_of(size_t i) {
+    return "{\"group\":\"g" + std::to_string(i % 5) + "\",\"n\":" + std::to_string(i) + ",\"tags\":[\"all\"" +
+           (i % 3 == 0 ? ",\"third\"" : "") + "]}";
+  }
 
   // The brute-force top-k over all 600 documents, as scores.
   std::vector<std::pair<std::string, float>> brute_force(std::span<const float> query, size_t k) const {

@@ -119,7 +119,7 @@ TEST_F(ShardSetTest, VerifyFindsAFlippedVectorByte) {
     bytes.assign(std::istreambuf_iterator<char>(in), {});
   }
   // The first section (nodes, vectors first) starts after the header and section table.
-  size_t offset = 128 + 8 * 32;
+  size_t offset = 128 + 11 * 32;
   offset = (offset + 63) / 64 * 64 + 4;
   bytes[offset] ^= 0x40;
   {

@@ -32,6 +32,8 @@ struct Flags {
   std::string rejects;
   bool progress = false;
   bool quiet = false;
+  std::vector<std::string> index_fields;
+  bool no_index_fields = false;
 };
 
 constexpr const char* kProg = "vs-build";
@@ -82,6 +84,8 @@ vs::Status run(const Flags& flags) {
   options.out_dir = flags.out_dir;
   options.shards = flags.shards;
   options.hnsw = {flags.m, flags.ef_construction, flags.seed, flags.quantize == "sq8"};
+  options.index_fields = flags.index_fields;
+  options.index_fields_off = flags.no_index_fields;
   const auto start = std::chrono::steady_clock::now();
   auto summary = vs::build_index(
       vs::Env::posix(), options, [&](std::vector<vs::Record>& out) { return (*source)->next_batch(out); },
@@ -98,7 +102,9 @@ vs::Status run(const Flags& flags) {
                   static_cast<unsigned long long>((*source)->counts().rejected), summary->shards, summary->dim,
                   std::string(vs::metric_name(summary->metric)).c_str(),
                   static_cast<unsigned long long>(summary->generation), seconds);
-    vs::cli::note(kProg, line);
+    std::string fields;
+    for (const std::string& name : summary->fields) fields += (fields.empty() ? "" : ",") + name;
+    vs::cli::note(kProg, std::string(line) + ", fields indexed: " + (fields.empty() ? "none" : fields));
   }
   return vs::Status::Ok();
 }
@@ -132,6 +138,13 @@ int main(int argc, char** argv) {
   app.add_option("--dim", flags.dim, "Expected dimension (0: the first record decides)")->capture_default_str();
   app.add_flag("--skip-invalid", flags.skip_invalid, "For JSONL input: skip bad lines, report and count them");
   app.add_option("--rejects", flags.rejects, "With --skip-invalid: write each rejected line to FILE");
+  auto* index_fields =
+      app.add_option("--index-fields", flags.index_fields,
+                     "Metadata fields to index for filters, e.g. category,year (default: every field holding "
+                     "strings or numbers)")
+          ->delimiter(',');
+  app.add_flag("--no-index-fields", flags.no_index_fields, "Index no metadata fields (no filters)")
+      ->excludes(index_fields);
   app.add_flag("--progress", flags.progress, "Show progress on stderr even when it is not a terminal");
   app.add_flag("-q,--quiet", flags.quiet, "No progress and no summary line");
   return vs::cli::run_tool(app, argc, argv, [&]() -> vs::Status {

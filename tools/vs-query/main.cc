@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <cstdio>
 #include <cstring>
 #include <memory>
 #include <optional>
@@ -13,6 +14,7 @@
 
 #include "cli/tool.h"
 #include "net/bearer_token.h"
+#include "query/filter_eval.h"
 #include "query/query.h"
 #include "query/query_runner.h"
 #include "query/remote_fanout.h"
@@ -46,6 +48,9 @@ struct Flags {
   size_t timeout_ms = 10000;
   std::string token_file;
   std::string cluster;
+  std::string filter;
+  bool with_meta = false;
+  bool explain = false;
   std::vector<std::string> shards;
 };
 
@@ -72,15 +77,59 @@ class RejectsFile {
   std::unique_ptr<vs::OutputStream> stream_;
 };
 
-vs::Status answer_one(const vs::ShardSet& shards, const Flags& flags, vs::OutputStream& out) {
+// --explain: one line per filtered query and local shard on stderr.
+void explain_plan(std::string_view query_id, const vs::ShardReader& shard, const vs::FilterPlan& plan) {
+  char share[32];
+  std::snprintf(share, sizeof share, "%.2f%%", plan.count > 0 ? 100.0 * plan.allowed / plan.count : 0.0);
+  std::string line = "explain: query '" + std::string(query_id) + "' shard '" + shard.path() + "': " +
+                     std::to_string(plan.allowed) + " of " + std::to_string(plan.count) + " match (" + share +
+                     "), plan " + std::string(vs::plan_name(plan.kind));
+  if (plan.kind == vs::FilterPlan::Kind::kGraph) line += " with ef " + std::to_string(plan.ef);
+  vs::cli::note(kProg, line);
+}
+
+// --vector: one query, searched shard by shard like a query line would be.
+vs::Status answer_one(const vs::ShardSet& shards, const Flags& flags, const vs::QueryOptions& options,
+                      vs::OutputStream& out) {
   vs::Query query;
   VS_RETURN_IF_ERROR(vs::parse_vector_text(flags.vector, shards.dim(), shards.metric(), query));
+  query.filter = options.filter;
+  query.include = options.include;
   vs::SearchScratch scratch;
   std::vector<vs::Hit> hits;
-  shards.search(query.vector, vs::SearchParams{.k = flags.k, .ef = flags.ef, .exact = flags.exact}, scratch, hits);
+  const vs::SearchParams params{.k = flags.k,
+                                .ef = flags.ef,
+                                .exact = flags.exact,
+                                .filter = &query.filter,
+                                .with_meta = query.include != vs::Query::Include::kNone};
+  for (size_t i = 0; i < shards.shard_count(); ++i) {
+    shards.search_shard(i, query.vector, params, scratch, hits);
+    if (options.explain && !query.filter.empty()) options.explain(query.id, shards.shard(i), scratch.plan);
+  }
+  vs::merge_top_k(hits, flags.k);
   vs::ResultWriter writer(out);
   VS_RETURN_IF_ERROR(writer.write(query.id, hits));
   return out.flush();
+}
+
+// --filter: parsed once, and checked against the local shards' field indexes
+// (remote shards check it themselves).
+vs::Status read_run_filter(const Flags& flags, const vs::ShardSet& local, vs::QueryOptions& options) {
+  if (flags.filter.empty()) return vs::Status::Ok();
+  auto filter = vs::parse_filter(flags.filter);
+  // The lib's messages start "filter: "; here the flag names it.
+  auto usage = [](const vs::Status& error) {
+    std::string_view reason = error.message();
+    if (reason.starts_with("filter: ")) reason.remove_prefix(8);
+    return vs::Status::Usage("--filter: " + std::string(reason));
+  };
+  if (!filter.ok()) return usage(filter.status());
+  if (local.shard_count() > 0) {
+    vs::Status checked = vs::check_filter(*filter, local.fields());
+    if (!checked.ok()) return usage(checked);
+  }
+  options.filter = std::move(filter).value();
+  return vs::Status::Ok();
 }
 
 // The shards named on the command line and in --cluster, split by kind.
@@ -150,8 +199,11 @@ vs::Status run(const Flags& flags) {
                            .threads = flags.threads,
                            .skip_invalid = flags.skip_invalid,
                            .partial = flags.partial};
+  VS_RETURN_IF_ERROR(read_run_filter(flags, local, options));
+  if (flags.with_meta) options.include = vs::Query::Include::kAll;
+  if (flags.explain) options.explain = explain_plan;
   if (flags.stdio) return serve_stdio(local, options, out);
-  if (!flags.vector.empty()) return answer_one(local, flags, out);
+  if (!flags.vector.empty()) return answer_one(local, flags, options, out);
 
   std::unique_ptr<RejectsFile> rejects;
   if (!flags.rejects.empty()) {
@@ -211,6 +263,10 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--token-file", flags.token_file, "Send the token in FILE as a bearer token to http(s) shards");
   app.add_option("--cluster", flags.cluster, "Shards from FILE: one per line, replicas of a shard on one line");
+  app.add_option("--filter", flags.filter,
+                 "Only documents matching JSON, e.g. '{\"category\": \"news\"}' (ANDed with each query's own)");
+  app.add_flag("--with-meta", flags.with_meta, "Give every hit its document's metadata (\"meta\")");
+  app.add_flag("--explain", flags.explain, "Print each filtered query's plan and match count per shard to stderr");
   app.add_flag("--stdio", flags.stdio, "Greet, then answer query lines on stdin one by one (for ssh:// shards)");
   app.add_option("SHARD", flags.shards,
                  "Index directories, .vsi files, http(s)://host:port or ssh://[user@]host/path");
