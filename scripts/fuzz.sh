@@ -15,7 +15,7 @@ seconds=${1:-30}
 shift || true
 build_dir=${VS_FUZZ_BUILD_DIR:-build-fuzz}
 work=${VS_FUZZ_WORK:-$build_dir/fuzz-work}
-all_targets=(jsonl_parser query_parser record_stream shard_reader manifest result_merge)
+all_targets=(jsonl_parser query_parser record_stream shard_reader manifest result_merge filter)
 targets=("$@")
 ((${#targets[@]} > 0)) || targets=("${all_targets[@]}")
 

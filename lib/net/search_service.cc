@@ -188,7 +188,13 @@ HttpResponse SearchService::info() const {
   std::string body = "{\"dim\":" + std::to_string(shards.dim()) + ",\"metric\":";
   append_json_string(metric_name(shards.metric()), body);
   body += ",\"count\":" + std::to_string(index->count) + ",\"generation\":" + std::to_string(index->generation) +
-          ",\"reloads\":" + std::to_string(index_.reloads()) + ",\"shards\":[";
+          ",\"reloads\":" + std::to_string(index_.reloads()) + ",\"fields\":[";
+  const FieldIndex& fields = shards.fields();
+  for (size_t i = 0; i < fields.field_count(); ++i) {
+    if (i != 0) body += ',';
+    append_json_string(fields.name(i), body);
+  }
+  body += "],\"shards\":[";
   for (size_t i = 0; i < index->shard_info.size(); ++i) {
     const ShardInfo& shard = index->shard_info[i];
     if (i != 0) body += ',';

@@ -5,7 +5,8 @@
 //                   object {"id": ..., "hits": [...]}, or {"results": [...]}
 //                   with one result object per query, in order
 //   GET  /healthz   200 "ok"; 503 "draining" once start_draining() was called
-//   GET  /info      the index: dim, metric, count, generation, reloads, shards
+//   GET  /info      the index: dim, metric, count, generation, reloads, the
+//                   metadata fields filters can use, shards
 //   GET  /metrics   ServeMetrics in the Prometheus text format
 //
 // Every error is a JSON body {"error": "reason"}: 400 for a malformed body

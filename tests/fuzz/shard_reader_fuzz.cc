@@ -5,7 +5,9 @@
 // a shard it accepts may still hold corrupt section contents (only verify()
 // checksums them), and vs-query without --verify searches it anyway. So for
 // any file open() accepts, HNSW search, exact search and id/metadata lookups
-// must stay inside the mapping whatever verify() says.
+// must stay inside the mapping whatever verify() says; so must the field
+// index lookups filters use, and a filtered search must return only nodes
+// its AllowedSet holds.
 //
 // Checksums would stop nearly every mutation at the header, so each input is
 // also tried "repaired": section checksums, section table checksum, header
@@ -25,6 +27,7 @@
 #include "format/shard_reader.h"
 #include "fuzz_input.h"
 #include "index/exact_search.h"
+#include "index/filtered_search.h"
 #include "index/hnsw_search.h"
 #include "util/hash.h"
 
@@ -87,6 +90,27 @@ void open_and_search(const std::string& bytes) {
     id_bytes += shard.id(n.node).size() + shard.meta(n.node).size();
   }
   if (id_bytes > bytes.size() * 2 * 8) std::abort();  // views must lie inside the file
+
+  // Every field's lookups, and a filtered search over what they allow.
+  const vs::FieldIndex& fields = shard.fields();
+  vs::AllowedSet allowed;
+  allowed.reset(shard.count(), false);
+  for (size_t f = 0; f < fields.field_count(); ++f) {
+    const size_t values = std::min<size_t>(fields.string_value_count(f), 64);
+    for (size_t v = 0; v < values; ++v) {
+      (void)fields.postings(f, fields.string_value(f, v));
+      for (uint32_t node : fields.postings_at(f, v)) allowed.insert(node);
+    }
+    const vs::FieldIndex::NumberRun run = fields.numbers(f);
+    for (size_t i = 0; i < std::min<size_t>(run.nodes.size(), 1024); ++i) allowed.insert(run.nodes[i]);
+  }
+  for (vs::FilterPlan::Kind kind : {vs::FilterPlan::Kind::kExact, vs::FilterPlan::Kind::kGraph}) {
+    const vs::FilterPlan plan{kind, allowed.count(), shard.count(), 16};
+    vs::filtered_search(shard.graph(), query, 5, allowed, plan, context, found);
+    for (const vs::Neighbor& n : found) {
+      if (n.node >= shard.count() || !allowed.contains(n.node)) std::abort();
+    }
+  }
 }
 
 }  // namespace

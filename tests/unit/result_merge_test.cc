@@ -115,10 +115,25 @@ TEST_F(ResultMergeTest, BufferedModeKeepsOnlyTopKPerQuery) {
 }
 
 TEST_F(ResultMergeTest, IntegerQueryIdsIgnoredFieldsAndBlankLines) {
-  auto a = file("a", "\n{\"id\":7,\"took_ms\":3,\"hits\":[{\"id\":\"d\",\"score\":1,\"meta\":{}}]}\n\n");
+  auto a = file("a", "\n{\"id\":7,\"took_ms\":3,\"hits\":[{\"id\":\"d\",\"score\":1,\"rank\":1}]}\n\n");
   auto out = merge({a}, 10);
   ASSERT_TRUE(out.ok()) << out.status().message();
   EXPECT_EQ(*out, "{\"id\":\"7\",\"hits\":[{\"id\":\"d\",\"score\":1}]}\n");
+}
+
+TEST_F(ResultMergeTest, HitMetadataPassesThrough) {
+  auto a = file("a", "{\"id\":\"q\",\"hits\":[{\"id\":\"d\",\"score\":1,\"meta\":{\"c\":\"x\",\"n\":[1,2]}}]}\n");
+  auto b = file("b", "{\"id\":\"q\",\"hits\":[{\"id\":\"e\",\"score\":2,\"meta\":{}}]}\n");
+  auto out = merge({a, b}, 10);
+  ASSERT_TRUE(out.ok()) << out.status().message();
+  EXPECT_EQ(*out,
+            "{\"id\":\"q\",\"hits\":[{\"id\":\"e\",\"score\":2,\"meta\":{}},"
+            "{\"id\":\"d\",\"score\":1,\"meta\":{\"c\":\"x\",\"n\":[1,2]}}]}\n");
+  auto bad = file("c", "{\"id\":\"q\",\"hits\":[{\"id\":\"d\",\"score\":1,\"meta\":3}]}\n");
+  auto failed = merge({bad}, 10);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_NE(failed.status().message().find("hits[0].meta is not an object"), std::string::npos)
+      << failed.status().message();
 }
 
 TEST_F(ResultMergeTest, MalformedLinesNameFileAndLine) {

@@ -176,7 +176,7 @@ TEST_F(SearchServiceTest, InfoDescribesTheIndex) {
   HttpResponse info = exchange("GET", "/info");
   ASSERT_EQ(info.status, 200);
   EXPECT_TRUE(info.body.starts_with(
-      R"({"dim":8,"metric":"l2","count":600,"generation":0,"reloads":0,"shards":[{"file":)"))
+      R"({"dim":8,"metric":"l2","count":600,"generation":0,"reloads":0,"fields":["group","n","tags"],"shards":[{"file":)"))
       << info.body;
   EXPECT_NE(info.body.find(R"("count":300,"bytes":)"), std::string::npos);
   EXPECT_NE(info.body.find(R"("header_checksum":")"), std::string::npos);
