@@ -175,10 +175,10 @@ first_shard() { ls "$IDX"/*.vsi | head -1; }
   assert_failure 2
 }
 
-@test "filters are refused for now, unknown fields are named" {
+@test "a filter on a field the index lacks and unknown query fields are named" {
   run bash -c "head -1 '$QUERIES' | sed 's/}\$/,\"filter\":{\"a\":1}}/' | '$VS_BIN/vs-query' '$IDX'"
   assert_failure 65
-  assert_output --partial "filters are not supported yet"
+  assert_output --partial "stdin:1: filter: field 'a' is not indexed (indexed: category)"
   run bash -c "head -1 '$QUERIES' | sed 's/}\$/,\"top\":3}/' | '$VS_BIN/vs-query' '$IDX'"
   assert_failure 65
   assert_output --partial "unknown field 'top'"
