@@ -174,41 +174,43 @@ void HttpShard::finish(RemoteAnswer& answer) {
   parse_results(answer);
 }
 
-// {"results": [{"id": ..., "hits": [{"id": ..., "score": ...}, ...]}, ...]}
-void HttpShard::parse_results(RemoteAnswer& answer) const {
+// {"results": [{"id": ..., "hits": [{"id": ..., "score": ..., "meta": {...}}, ...]}, ...]}
+// Each result object is read as vs-merge reads a result line, so hits'
+// metadata comes through as the server wrote it, digit for digit, and a
+// number no machine type holds (which vs-ingest keeps as written) is no error.
+void HttpShard::parse_results(RemoteAnswer& answer) {
+  namespace od = simdjson::ondemand;
   const auto& queries = batch_->queries;
-  simdjson::dom::parser parser;
-  simdjson::dom::array results;
-  if (parser.parse(response_body_).get_object()["results"].get_array().get(results) != simdjson::SUCCESS) {
+  response_body_.reserve(response_body_.size() + simdjson::SIMDJSON_PADDING);
+  od::document doc;
+  od::array results;
+  if (envelope_parser_.iterate(simdjson::padded_string_view(response_body_)).get(doc) != simdjson::SUCCESS ||
+      doc["results"].get_array().get(results) != simdjson::SUCCESS) {
     return answer.fail(address_, "the answer has no 'results' array", false);
   }
-  if (results.size() != queries.size()) {
-    return answer.fail(address_, "answered " + std::to_string(results.size()) + " results for " +
-                                     std::to_string(queries.size()) + " queries", false);
-  }
   size_t index = 0;
-  for (simdjson::dom::element result : results) {
-    std::string_view id;
-    simdjson::dom::array hits;
-    if (result["id"].get_string().get(id) != simdjson::SUCCESS || !result_matches(id, queries[index]) ||
-        result["hits"].get_array().get(hits) != simdjson::SUCCESS) {
+  for (auto element : results) {
+    od::object object;
+    std::string_view text;
+    if (index == queries.size()) {
+      return answer.fail(address_, "answered more results than the " + std::to_string(queries.size()) +
+                                       " queries asked", false);
+    }
+    if (element.get_object().get(object) != simdjson::SUCCESS || object.raw_json().get(text) != simdjson::SUCCESS) {
+      return answer.fail(address_, "result " + std::to_string(index + 1) + " is not a JSON object", false);
+    }
+    Status parsed = result_parser_.parse(text, "result", index + 1, parsed_);
+    if (!parsed.ok()) return answer.fail(address_, parsed.message(), false);
+    if (!result_matches(parsed_.id, queries[index])) {
       return answer.fail(address_, "result " + std::to_string(index + 1) + " does not answer query '" +
                                        queries[index].id + "'", false);
     }
-    for (simdjson::dom::element hit : hits) {
-      std::string_view hit_id;
-      double score = 0;
-      if (hit["id"].get_string().get(hit_id) != simdjson::SUCCESS ||
-          hit["score"].get_double().get(score) != simdjson::SUCCESS || !std::isfinite(score)) {
-        return answer.fail(address_, "result " + std::to_string(index + 1) + " has a malformed hit", false);
-      }
-      std::string meta;
-      simdjson::dom::object meta_object;
-      if (hit["meta"].get_object().get(meta_object) == simdjson::SUCCESS) meta = simdjson::minify(meta_object);
-      // Through float, as vs-merge reads scores: the server printed a float.
-      answer.add_hit(index, hit_id, static_cast<float>(score), meta);
-    }
+    for (const Hit& hit : parsed_.hits) answer.add_hit(index, hit.id, hit.score, hit.meta);
     ++index;
+  }
+  if (index != queries.size()) {
+    return answer.fail(address_, "answered " + std::to_string(index) + " results for " +
+                                     std::to_string(queries.size()) + " queries", false);
   }
   answer.ok = true;
 }

@@ -15,7 +15,10 @@
 #include <memory>
 #include <string>
 
+#include <simdjson.h>
+
 #include "query/curl_multi.h"
+#include "query/result_merge.h"
 #include "query/remote_shard.h"
 
 namespace vs {
@@ -43,7 +46,7 @@ class HttpShard final : public RemoteShard, private CurlTransfer {
   void begin(const std::string& path, bool post);
   // The failure of the last transfer, or "" when it returned 200.
   std::string transfer_failure(bool& retry_elsewhere) const;
-  void parse_results(RemoteAnswer& answer) const;
+  void parse_results(RemoteAnswer& answer);
 
   std::string address_;  // without a trailing '/'
   CurlMulti& multi_;
@@ -53,6 +56,9 @@ class HttpShard final : public RemoteShard, private CurlTransfer {
   const RemoteBatch* batch_ = nullptr;
   std::string request_body_;
   std::string response_body_;
+  simdjson::ondemand::parser envelope_parser_;
+  ResultLineParser result_parser_;  // reads each result object as vs-merge reads a line
+  ResultLine parsed_;
   char error_text_[CURL_ERROR_SIZE] = {};
   bool in_flight_ = false;
   bool retried_ = false;

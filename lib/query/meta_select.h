@@ -2,10 +2,10 @@
 // ("include": ["category", ...]).
 //
 // select() copies the named top-level fields of a metadata JSON object, in
-// the object's own order, values as they were written (minified), into a new
-// object; fields the document lacks are left out. Metadata comes from our own
-// shard files, so it is valid JSON; if it is not, the result is "{}". Owns its
-// parser: one per thread.
+// the object's own order, each value's text exactly as it was written, into a
+// new object; fields the document lacks are left out. Metadata comes from our
+// own shard files, so it is valid JSON; if it is not, the result is "{}".
+// Owns its parser: one per thread.
 #pragma once
 
 #include <simdjson.h>
@@ -29,7 +29,8 @@ class MetaSelector {
   void select_hits(std::span<const std::string> fields, std::vector<Hit>& hits, std::string& storage);
 
  private:
-  simdjson::dom::parser parser_;
+  simdjson::ondemand::parser parser_;
+  std::string padded_;
   std::vector<size_t> ends_;
 };
 
