@@ -12,6 +12,7 @@
 #include <mutex>
 
 #include "index/distance_fn.h"
+#include "index/prefetch.h"
 #include "index/search_context.h"
 #include "index/sq8.h"
 
@@ -124,11 +125,20 @@ void Builder::search_level(const float* query, uint32_t entry, int level, BuildS
   c.visited.reset(view_.count);
   c.visited.test_and_set(entry);
   c.begin({distance_(query, view_.vector(entry), view_.dim_padded), entry});
+  const size_t lines = prefetch_lines_for(size_t{view_.dim_padded} * sizeof(float));
   Neighbor closest;
   while (c.next_candidate(ef, closest)) {
+    // As in the query-time search: gather the unvisited neighbours, then
+    // compare each while the next one's vector is on its way from memory.
     copy_links(closest.node, level, s.links_copy);
+    uint32_t fresh = 0;
     for (uint32_t neighbour : s.links_copy) {
-      if (c.visited.test_and_set(neighbour)) continue;
+      if (!c.visited.test_and_set(neighbour)) s.links_copy[fresh++] = neighbour;
+    }
+    if (fresh > 0) prefetch_lines(view_.vector(s.links_copy[0]), lines);
+    for (uint32_t i = 0; i < fresh; ++i) {
+      if (i + 1 < fresh) prefetch_lines(view_.vector(s.links_copy[i + 1]), lines);
+      const uint32_t neighbour = s.links_copy[i];
       c.offer({distance_(query, view_.vector(neighbour), view_.dim_padded), neighbour}, ef);
     }
   }

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "index/distance_fn.h"
+#include "index/prefetch.h"
 #include "index/sq8.h"
 
 namespace vs {
@@ -33,17 +34,9 @@ struct CodeDistance {
   size_t bytes() const { return graph.dim_padded; }
 };
 
-// Search is bound by fetching vectors from memory, so the start of the next
-// node's vector is requested while the current one is compared. The cap
-// matters: prefetching a whole 3 KiB float vector fills the core's line-fill
-// buffers and stalls (perf showed 65% of samples on the prefetch loop); past
-// the first lines the hardware's stream prefetcher keeps up.
-constexpr size_t kMaxPrefetchLines = 8;
-
 template <typename NodeDistance>
 inline void prefetch_node(const NodeDistance& distance, uint32_t node, size_t lines) {
-  const char* p = static_cast<const char*>(distance.data(node));
-  for (size_t i = 0; i < lines; ++i) __builtin_prefetch(p + 64 * i);
+  prefetch_lines(distance.data(node), lines);
 }
 
 template <typename NodeDistance>
@@ -92,7 +85,7 @@ void search_base_level(const GraphView& graph, uint32_t entry, size_t ef, const 
   context.visited.reset(graph.count);
   context.visited.test_and_set(entry);
   context.begin({distance(entry), entry}, admit(entry));
-  const size_t prefetch_lines = std::min(kMaxPrefetchLines, (distance.bytes() + 63) / 64);
+  const size_t lines = prefetch_lines_for(distance.bytes());
   auto& fresh = context.fresh;
   fresh.resize(graph.m0);
 
@@ -107,9 +100,9 @@ void search_base_level(const GraphView& graph, uint32_t entry, size_t ef, const 
       uint32_t neighbour = links[1 + i];
       if (neighbour < graph.count && !context.visited.test_and_set(neighbour)) fresh[fresh_count++] = neighbour;
     }
-    if (fresh_count > 0) prefetch_node(distance, fresh[0], prefetch_lines);
+    if (fresh_count > 0) prefetch_node(distance, fresh[0], lines);
     for (uint32_t i = 0; i < fresh_count; ++i) {
-      if (i + 1 < fresh_count) prefetch_node(distance, fresh[i + 1], prefetch_lines);
+      if (i + 1 < fresh_count) prefetch_node(distance, fresh[i + 1], lines);
       context.offer({distance(fresh[i]), fresh[i]}, ef, admit(fresh[i]));
     }
   }
