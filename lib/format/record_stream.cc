@@ -4,6 +4,7 @@
 #include <unistd.h>
 #include <zstd.h>
 
+#include <algorithm>
 #include <bit>
 #include <cerrno>
 #include <cstring>
@@ -23,6 +24,11 @@ constexpr char kFrameMagic[4] = {'V', 'S', 'B', 'T'};
 constexpr uint32_t kElementFloat32 = 0;
 constexpr uint32_t kFlagCompressed = 1;
 constexpr uint64_t kEndPayloadBytes = 8;
+// A frame's payload size is a claim until the bytes arrive: the reader grows
+// its buffer by at most this much at a time, so a lying or damaged frame on a
+// short input costs this much memory, not the 1 GiB the size limit allows.
+// Big enough that a real batch (a few MiB) is read in one step.
+constexpr size_t kPayloadReadStep = size_t{64} << 20;
 
 template <typename T>
 void put(std::string& out, T value) {
@@ -211,6 +217,17 @@ Status RecordStreamReader::read_exact(char* dest, size_t bytes) {
   return Status::Ok();
 }
 
+Status RecordStreamReader::read_payload(uint64_t bytes) {
+  payload_.clear();
+  while (payload_.size() < bytes) {
+    size_t have = payload_.size();
+    size_t step = static_cast<size_t>(std::min<uint64_t>(bytes - have, kPayloadReadStep));
+    payload_.resize(have + step);
+    VS_RETURN_IF_ERROR(read_exact(payload_.data() + have, step));
+  }
+  return Status::Ok();
+}
+
 Status RecordStreamReader::read_header() {
   char raw[kRecordStreamHeaderBytes];
   VS_RETURN_IF_ERROR(read_exact(raw, sizeof(raw)));
@@ -262,8 +279,7 @@ Expected<bool> RecordStreamReader::next_batch(std::vector<Record>& out) {
                       frame_offset + 8);
   }
   uint64_t payload_offset = offset_;
-  payload_.resize(payload_bytes);
-  VS_RETURN_IF_ERROR(read_exact(payload_.data(), payload_.size()));
+  VS_RETURN_IF_ERROR(read_payload(payload_bytes));
   if (checksum64(payload_) != payload_checksum) {
     return corruption("batch checksum mismatch", payload_offset);
   }

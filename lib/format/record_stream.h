@@ -39,8 +39,9 @@ inline constexpr char kRecordStreamMagic[8] = {'V', 'S', 'R', 'S', 'T', 'R', 'M'
 inline constexpr uint32_t kRecordStreamVersion = 1;
 inline constexpr size_t kRecordStreamHeaderBytes = 32;
 inline constexpr size_t kRecordStreamFrameBytes = 24;
-// A guard against garbage sizes: no real batch comes near it, and it bounds
-// what a corrupt frame can make the reader allocate.
+// A guard against garbage sizes: no real batch comes near it. The reader
+// allocates a payload as it arrives (64 MiB at a time), so a frame claiming
+// more than its input holds costs at most 64 MiB beyond what did arrive.
 inline constexpr uint64_t kMaxBatchPayloadBytes = uint64_t{1} << 30;
 
 // True when `prefix` (the first bytes of an input) starts with the stream magic.
@@ -136,6 +137,8 @@ class RecordStreamReader {
   Status read_header();
   // Reads exactly `bytes` bytes, or reports truncation.
   Status read_exact(char* dest, size_t bytes);
+  // Reads a `bytes`-byte payload into payload_, growing it only as bytes arrive.
+  Status read_payload(uint64_t bytes);
   Expected<size_t> read_some(char* dest, size_t bytes);
   Status corruption(const std::string& what, uint64_t offset) const;
   Status decode_payload(std::string_view payload, uint32_t record_count, uint64_t offset,

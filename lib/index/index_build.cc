@@ -6,6 +6,7 @@
 #include "format/field_index_writer.h"
 #include "format/manifest.h"
 #include "format/shard_writer.h"
+#include "util/dir_lock.h"
 #include "util/hash.h"
 
 namespace vs {
@@ -51,6 +52,10 @@ Expected<IndexBuildSummary> build_index(Env& env, const IndexBuildOptions& optio
   if (options.shards < 1 || options.shards > 9999) return Status::Usage("--shards must be between 1 and 9999");
   if (options.out_dir.empty()) return Status::Usage("no output directory given (-o DIR)");
   VS_RETURN_IF_ERROR(env.create_dir(options.out_dir));
+  // Held until we return: a second build of the same directory would sweep our
+  // temporaries and remove our shards as "unlisted" (it fails at once instead).
+  auto lock = DirLock::try_lock(options.out_dir);
+  if (!lock.ok()) return lock.status();
   auto swept = sweep_temporaries(env, options.out_dir);
   if (!swept.ok()) return swept.status();
   auto generation = next_generation(options.out_dir);

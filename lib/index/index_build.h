@@ -6,7 +6,9 @@
 // and finally the manifest, every file atomically. Shard files carry the new
 // generation in their names, so until the manifest is renamed into place the
 // previous generation stays complete and usable; files of older generations
-// and temporaries of crashed runs are removed afterwards.
+// and temporaries of crashed runs are removed afterwards. The directory is
+// locked (util/dir_lock.h) for the whole build: a second build of the same
+// directory meanwhile fails at once with an IoError naming it.
 // Every shard carries the metadata field indexes that filters use.
 // Errors: BadData for a duplicate id or no records, Usage for bad parameters
 // (including an --index-fields name no record holds),

@@ -11,6 +11,7 @@ Expected<std::unique_ptr<RemoteFanout>> RemoteFanout::open(const std::vector<Sha
   auto multi = CurlMulti::create();
   if (!multi.ok()) return multi.status();
   fanout->multi_ = std::move(multi).value();
+  Status first_down;  // with tolerate_down: why the first shard that is down could not be reached
   for (const ShardReplicas& replicas : shards) {
     Shard shard;
     for (const std::string& address : replicas.addresses) {
@@ -35,10 +36,18 @@ Expected<std::unique_ptr<RemoteFanout>> RemoteFanout::open(const std::vector<Sha
       if (status.ok() || status.code() == Code::kUsage) break;
     }
     if (!status.ok() && (!tolerate_down || status.code() != Code::kUnavailable)) return status;
-    if (!status.ok()) shard.current = 0;
+    if (!status.ok()) {
+      shard.current = 0;
+      if (first_down.ok()) first_down = status;
+    }
     fanout->shards_.push_back(std::move(shard));
   }
-  if (!fanout->have_info_) return Status::Unavailable("no remote shard answered");
+  // Name a shard and the reason: "no remote shard answered" alone leaves the
+  // operator guessing which address to look at.
+  if (!fanout->have_info_) {
+    return Status::Unavailable("no remote shard answered" +
+                               (first_down.ok() ? "" : ": " + first_down.message()));
+  }
   return fanout;
 }
 

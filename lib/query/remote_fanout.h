@@ -7,7 +7,8 @@
 // local shards). An unreachable shard is an Unavailable error naming it,
 // unless `tolerate_down` (vs-query --partial): then it stays in the run,
 // unconnected, and each batch tries it again (and reports it failed) until
-// it answers; at least one shard must answer at open, to learn the dim.
+// it answers; at least one shard must answer at open, to learn the dim
+// (else Unavailable "no remote shard answered" with the first one's failure).
 //
 // search() starts the batch on every shard, then collects the answers; a
 // replica that fails in a way another may not (no connection, a timeout, a

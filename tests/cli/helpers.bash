@@ -32,3 +32,10 @@ wait_until() {
     sleep 0.1
   done
 }
+
+# The test-only programs of tests/tools/ (fault_server, idle_clients): ctest
+# sets VS_TEST_TOOLS; run by hand, they are found beside VS_BIN in the build.
+VS_TEST_TOOLS=${VS_TEST_TOOLS:-${VS_BIN:-.}/../test-tools}
+
+# now_ms: wall-clock milliseconds, for loose bounds on how long something took.
+now_ms() { echo $(($(date +%s%N) / 1000000)); }

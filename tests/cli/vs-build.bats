@@ -112,3 +112,59 @@ shard_files() { find "$1" -name 'shard-*.vsi' | sort; }
   assert_failure 1
   assert_output --partial "nope.jsonl"
 }
+
+# locked_by PID DIR: process PID holds its flock on DIR/.lock. Read from
+# /proc/locks: trying the lock (flock -n) would hold it for an instant and
+# could make the build under test fail.
+locked_by() {
+  [ -e "$2/.lock" ] || return 1
+  grep -qE "^[0-9]+: FLOCK +ADVISORY +WRITE +$1 +[0-9a-f]+:[0-9a-f]+:$(stat -c %i "$2/.lock") " /proc/locks
+}
+
+@test "a second build of a directory being built fails at once naming it; the first completes" {
+  "$VS_BIN/vs-build" -q -o idx docs.jsonl
+  # The first build reads from a fifo, fed half its input: it holds the lock
+  # while it waits for the rest.
+  mkfifo input
+  "$VS_BIN/vs-build" -q -o idx --shards 2 input 3>&- &
+  local first=$!
+  exec 6>input
+  head -300 docs.jsonl >&6
+  wait_until 10 locked_by "$first" idx || fail "the first build never locked idx"
+  local start
+  start=$(now_ms)
+  run "$VS_BIN/vs-build" -q -o idx docs.jsonl
+  assert_failure 1
+  assert_output "vs-build: cannot write 'idx': another vs-build is writing it (it holds 'idx/.lock')"
+  (($(now_ms) - start < 5000)) || fail "the second build waited"
+  # The first one finishes undisturbed: generation 2, both of its shards.
+  tail -n +301 docs.jsonl >&6
+  exec 6>&-
+  wait "$first"
+  run jq -r '.generation, .count, (.shards | length)' idx/manifest.json
+  assert_output $'2\n600\n2'
+  "$VS_BIN/vs-query" --verify -k 1 --vector "$(printf '0.5%.0s,' {1..7})0.5" idx >/dev/null
+  # The lock file is no shard: not in the manifest, not listed by ls, never swept.
+  [ -e idx/.lock ]
+  # shellcheck disable=SC2012  # ls on purpose: the crash-safety checks list with it
+  [ "$(ls idx | wc -l)" -eq 3 ]
+  # Once the first is done, the next build goes ahead.
+  run "$VS_BIN/vs-build" -q -o idx docs.jsonl
+  assert_success
+  [ "$(jq -r .generation idx/manifest.json)" = 3 ]
+}
+
+@test "a build killed while holding the lock leaves no stale lock" {
+  mkfifo input
+  "$VS_BIN/vs-build" -q -o idx input 3>&- &
+  local first=$!
+  exec 6>input
+  head -300 docs.jsonl >&6
+  wait_until 10 locked_by "$first" idx || fail "the build never locked idx"
+  kill -KILL "$first"
+  wait "$first" || true
+  exec 6>&-
+  run "$VS_BIN/vs-build" -q -o idx docs.jsonl
+  assert_success
+  [ "$(jq -r .generation idx/manifest.json)" = 1 ]
+}

@@ -2,9 +2,11 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <string>
@@ -175,6 +177,45 @@ TEST(RecordStream, RejectsHugePayloadSizes) {
   ASSERT_FALSE(all.ok());
   EXPECT_NE(all.status().message().find("exceeds the 1 GiB limit"), std::string::npos)
       << all.status().message();
+}
+
+// VmData of this process, in bytes: its private writable memory, which
+// RLIMIT_DATA bounds (malloc's large blocks included, as they are mmap'd).
+uint64_t data_bytes_now() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmData:", 0) == 0) return std::stoull(line.substr(7)) * 1024;
+  }
+  return 0;
+}
+
+// Reads `path` under a data limit of 512 MiB above what the process uses now;
+// exits 0 when the read fails as truncated, 1 otherwise, 2 without the limit.
+[[noreturn]] void read_truncated_within_limit(const std::string& path) {
+  const rlim_t limit = data_bytes_now() + (rlim_t{512} << 20);
+  const rlimit data_limit = {.rlim_cur = limit, .rlim_max = limit};
+  if (::setrlimit(RLIMIT_DATA, &data_limit) != 0) std::_Exit(2);
+  auto all = read_all(path);
+  bool truncated = !all.ok() && all.status().message().find("truncated record stream after 0 records") !=
+                                    std::string::npos;
+  std::_Exit(truncated ? 0 : 1);
+}
+
+// A frame that claims the largest payload allowed (1 GiB) on an input that
+// holds 100 bytes of it must be reported truncated without allocating the
+// 1 GiB first. A child process reads it with its data limit 512 MiB above
+// what it uses: reading in bounded steps fits; allocating the claim up front
+// fails (bad_alloc, or the sanitizer's out-of-memory report), and the child
+// does not exit 0.
+TEST(RecordStreamDeathTest, LyingPayloadSizeIsNotAllocatedUpFront) {
+  std::string stream = write_stream(make_records(2, 3), RecordStreamOptions{}).substr(0, 32 + 24);
+  uint64_t claimed = kMaxBatchPayloadBytes;
+  std::memcpy(stream.data() + 32 + 8, &claimed, 8);
+  stream += std::string(100, 'x');
+  const std::string path = temp_file("lying_size", stream);
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(read_truncated_within_limit(path), ::testing::ExitedWithCode(0), "");
 }
 
 TEST(RecordStream, RejectsBadMagicAndVersion) {
