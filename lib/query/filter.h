@@ -31,6 +31,7 @@ struct FilterValue {
   bool is_number = false;
   double number = 0;
   std::string text;
+  bool operator==(const FilterValue&) const = default;
 };
 
 struct FilterNode {
@@ -42,11 +43,13 @@ struct FilterNode {
   bool has_lower = false, lower_inclusive = false;
   bool has_upper = false, upper_inclusive = false;
   std::vector<FilterNode> children;  // kAnd, kOr (any number), kNot (exactly one)
+  bool operator==(const FilterNode&) const = default;
 };
 
 struct Filter {
   FilterNode root;  // an empty kAnd matches everything
   bool empty() const { return root.kind == FilterNode::Kind::kAnd && root.children.empty(); }
+  bool operator==(const Filter&) const = default;
 };
 
 // Parses a filter object from a query being read with simdjson On-Demand.

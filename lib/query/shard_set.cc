@@ -41,16 +41,31 @@ const FieldIndex& ShardSet::fields() const {
   return kNoFields;
 }
 
+const SearchScratch::EvaluatedFilter& ShardSet::evaluate(size_t index, const Filter& filter,
+                                                         SearchScratch& scratch) const {
+  const ShardReader& shard = *shards_[index];
+  if (scratch.evaluated.size() <= index) scratch.evaluated.resize(index + 1);
+  SearchScratch::EvaluatedFilter& entry = scratch.evaluated[index];
+  const uint64_t checksum = shard.header().header_checksum;
+  if (entry.shard == &shard && entry.header_checksum == checksum && entry.filter == filter) return entry;
+  evaluate_filter(filter, shard.fields(), shard.count(), scratch.filter, entry.allowed);
+  entry.shard = &shard;
+  entry.header_checksum = checksum;
+  entry.filter = filter;
+  entry.allowed_count = entry.allowed.count();
+  return entry;
+}
+
 void ShardSet::search_shard(size_t index, std::span<const float> query, const SearchParams& params,
                             SearchScratch& scratch, std::vector<Hit>& out) const {
   const ShardReader& shard = *shards_[index];
   scratch.plan = FilterPlan{.kind = FilterPlan::Kind::kEmpty, .count = shard.count()};
   if (shard.count() == 0 || params.k == 0) return;
   if (params.filter != nullptr && !params.filter->empty()) {
-    evaluate_filter(*params.filter, shard.fields(), shard.count(), scratch.filter, scratch.allowed);
-    scratch.plan = choose_filter_plan(scratch.allowed.count(), shard.count(), params.k, params.ef);
+    const SearchScratch::EvaluatedFilter& allowed = evaluate(index, *params.filter, scratch);
+    scratch.plan = choose_filter_plan(allowed.allowed_count, shard.count(), params.k, params.ef);
     if (params.exact && scratch.plan.kind == FilterPlan::Kind::kGraph) scratch.plan.kind = FilterPlan::Kind::kExact;
-    filtered_search(shard.graph(), query, params.k, scratch.allowed, scratch.plan, scratch.context,
+    filtered_search(shard.graph(), query, params.k, allowed.allowed, scratch.plan, scratch.context,
                     scratch.neighbors);
   } else if (params.exact) {
     exact_search(shard.graph(), query, params.k, scratch.context, scratch.neighbors);

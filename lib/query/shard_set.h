@@ -35,7 +35,18 @@ namespace vs {
 struct SearchScratch {
   SearchContext context;
   std::vector<Neighbor> neighbors;
-  AllowedSet allowed;
+  // The last filter evaluated on each shard and what it allowed, so a filter
+  // every query shares (vs-query --filter) is evaluated once per shard and
+  // thread, not once per query. Keyed by the shard's header checksum as well
+  // as its address, so a reloaded index never meets a stale set.
+  struct EvaluatedFilter {
+    const ShardReader* shard = nullptr;
+    uint64_t header_checksum = 0;
+    Filter filter;
+    AllowedSet allowed;
+    uint32_t allowed_count = 0;
+  };
+  std::vector<EvaluatedFilter> evaluated;  // per shard index
   FilterScratch filter;
   FilterPlan plan;  // the plan of the last filtered search_shard (for --explain)
   MetaSelector meta;  // for queries that include some metadata fields
@@ -79,6 +90,9 @@ class ShardSet {
               std::vector<Hit>& out) const;
 
  private:
+  // `filter`'s AllowedSet on shard `index`, from the scratch's cache or evaluated now.
+  const SearchScratch::EvaluatedFilter& evaluate(size_t index, const Filter& filter, SearchScratch& scratch) const;
+
   std::vector<std::unique_ptr<ShardReader>> shards_;
   uint32_t dim_ = 0;
   Metric metric_ = Metric::kL2;

@@ -129,6 +129,34 @@ TEST_F(FilteredSearchTest, BothPlansAgreeWithBruteForce) {
   }
 }
 
+// One scratch across shard sets and filters: the cached AllowedSet of one
+// shard or filter must never answer for another.
+TEST_F(FilteredSearchTest, EvaluatedFiltersAreNotReusedAcrossShardsOrFilters) {
+  auto even = ShardSet::open({path("a.vsi")});
+  auto odd = ShardSet::open({path("b.vsi")});
+  ASSERT_TRUE(even.ok() && odd.ok());
+  SearchScratch scratch;
+  std::vector<Hit> hits;
+  const Filter g1 = must_parse(R"({"group": "g1"})");
+  const Filter g2 = must_parse(R"({"group": "g2"})");
+  std::span<const float> query(&vectors_[0], kDim);
+  auto groups = [&](const ShardSet& set, const Filter& filter, size_t parity) {
+    set.search(query, SearchParams{20, 64, true, &filter, false}, scratch, hits);
+    EXPECT_FALSE(hits.empty());
+    for (const Hit& hit : hits) {
+      const size_t doc = std::stoul(std::string(hit.id).substr(3));
+      EXPECT_EQ(doc % 2, parity) << hit.id;
+      EXPECT_EQ(Doc{doc}.group(), filter == g1 ? "g1" : "g2") << hit.id;
+    }
+  };
+  groups(*even, g1, 0);
+  groups(*even, g1, 0);  // from the cache
+  groups(*even, g2, 0);
+  groups(*odd, g2, 1);
+  groups(*odd, g1, 1);
+  groups(*even, g1, 0);
+}
+
 // The graph plan itself (the cases above are small enough that the planner picks exact).
 TEST_F(FilteredSearchTest, GraphPlanAdmitsOnlyAllowedNodes) {
   auto shard = ShardReader::open(path("a.vsi"));
