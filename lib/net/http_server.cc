@@ -277,7 +277,14 @@ void HttpServer::stop_accepting() {
   if (!accepting_) return;
   accepting_ = false;
   MHD_socket listener = MHD_quiesce_daemon(daemon_);
-  if (listener != MHD_INVALID_SOCKET) ::close(listener);
+  if (listener == MHD_INVALID_SOCKET) return;
+  // A worker may still be inside poll() on the listener, which keeps the
+  // socket alive (and accepting into its backlog) past close() until poll
+  // returns; a connection made in that window was accepted by the kernel and
+  // then reset. shutdown() stops the listening at once, whoever holds it
+  // (the race showed up as a flaky StopAcceptingRefusesNewConnections under ASan).
+  ::shutdown(listener, SHUT_RDWR);
+  ::close(listener);
 }
 
 HttpServer::~HttpServer() {
