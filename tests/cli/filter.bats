@@ -103,13 +103,7 @@ setup() {
   PIDS=()
 }
 
-teardown() {
-  local pid
-  for pid in "${PIDS[@]}"; do
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-}
+teardown() { kill_started; }
 
 # The hit ids of each result line, space-separated, one line per query.
 hit_ids() { jq -r '[.hits[].id] | join(" ")' "$@"; }
@@ -118,13 +112,7 @@ hit_ids() { jq -r '[.hits[].id] | join(" ")' "$@"; }
 origin_query() { echo "{\"id\":\"q\",\"vector\":[0,0,0]${1:+,$1}}"; }
 
 # start_server ARGS...: vs-serve on a free port (read from its stderr); sets URL.
-start_server() {
-  local log="$T/serve-${#PIDS[@]}.log"
-  "$VS_BIN/vs-serve" --listen 127.0.0.1:0 "$@" 2>"$log" &
-  PIDS+=("$!")
-  wait_until 10 grep -q 'listening on' "$log" || { cat "$log" >&3; return 1; }
-  URL="http://127.0.0.1:$(sed -n 's/^vs-serve: listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$log")"
-}
+start_server() { start_vs_serve "$@"; }
 
 # post BODY: POSTs BODY to /search; prints the body, then the status on a line of its own.
 post() { curl -s --max-time 10 -w '\n%{http_code}' -X POST --data-binary "$1" "$URL/search"; }

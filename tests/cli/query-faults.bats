@@ -38,25 +38,10 @@ setup() {
   UPSTREAM=${URL#http://}
 }
 
-teardown() {
-  local pid
-  for pid in "${PIDS[@]}"; do
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-}
+teardown() { kill_started; }
 
-# start_process NAME PROGRAM ARGS...: starts a server that prints "listening on
-# 127.0.0.1:PORT" on stderr (vs-serve, fault_server); sets URL and LOG.
-start_process() {
-  local name=$1
-  shift
-  LOG="$BATS_TEST_TMPDIR/$name.log"
-  "$@" 2>"$LOG" &
-  PIDS+=("$!")
-  wait_until 10 grep -q 'listening on' "$LOG" || { cat "$LOG" >&3; return 1; }
-  URL="http://127.0.0.1:$(sed -n 's/^.*: listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$LOG")"
-}
+# start_process NAME PROGRAM ARGS...: start_listener (helpers.bash); sets URL and LOG.
+start_process() { start_listener "$@"; }
 
 # start_fault MODE [ARGS...]: a fault server relaying to shard 1's vs-serve;
 # sets FAULT_URL and FAULT_LOG.

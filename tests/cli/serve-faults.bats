@@ -29,25 +29,11 @@ setup() {
   PIDS=()
 }
 
-teardown() {
-  local pid
-  for pid in "${PIDS[@]}"; do
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-}
+teardown() { kill_started; }
 
 # start_server ARGS...: vs-serve on a free port with two workers; sets PID,
 # PORT, URL and LOG.
-start_server() {
-  LOG="$BATS_TEST_TMPDIR/serve.log"
-  "$VS_BIN/vs-serve" --listen 127.0.0.1:0 --threads 2 "$@" 2>"$LOG" &
-  PID=$!
-  PIDS+=("$PID")
-  wait_until 10 grep -q 'listening on' "$LOG" || { cat "$LOG" >&3; return 1; }
-  PORT=$(sed -n 's/^vs-serve: listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$LOG")
-  URL="http://127.0.0.1:$PORT"
-}
+start_server() { start_vs_serve --threads 2 "$@"; }
 
 # post BODY_FILE [MAX_SECONDS]: POSTs a file to /search; prints the body.
 post() { curl -s --max-time "${2:-10}" -X POST --data-binary "@$1" "$URL/search"; }

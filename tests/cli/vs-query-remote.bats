@@ -26,23 +26,12 @@ setup() {
   URLS=()
 }
 
-teardown() {
-  local pid
-  for pid in "${PIDS[@]}"; do
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-}
+teardown() { kill_started; }
 
 # start_server ARGS...: starts vs-serve on a free port; appends its pid to
 # PIDS and its URL to URLS, and sets PID and URL.
 start_server() {
-  local log="$BATS_TEST_TMPDIR/serve-${#PIDS[@]}.log"
-  "$VS_BIN/vs-serve" --listen 127.0.0.1:0 "$@" 2>"$log" &
-  PID=$!
-  PIDS+=("$PID")
-  wait_until 10 grep -q 'listening on' "$log" || { cat "$log" >&3; return 1; }
-  URL="http://127.0.0.1:$(sed -n 's/^vs-serve: listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$log")"
+  start_vs_serve "$@" || return 1
   URLS+=("$URL")
 }
 

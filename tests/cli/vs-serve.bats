@@ -21,27 +21,13 @@ setup() {
   IDX="$BATS_FILE_TMPDIR/idx"
   QUERIES="$BATS_FILE_TMPDIR/queries.jsonl"
   ONE="$BATS_FILE_TMPDIR/one.json"
-  SERVERS=()
+  PIDS=()
 }
 
-teardown() {
-  local pid
-  for pid in "${SERVERS[@]}"; do
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-}
+teardown() { kill_started; }
 
 # start_server ARGS...: starts vs-serve on a free port; sets PID, PORT, URL, LOG.
-start_server() {
-  LOG="$BATS_TEST_TMPDIR/serve-${#SERVERS[@]}.log"
-  "$VS_BIN/vs-serve" --listen 127.0.0.1:0 "$@" 2>"$LOG" &
-  PID=$!
-  SERVERS+=("$PID")
-  wait_until 10 grep -q 'listening on' "$LOG" || { cat "$LOG" >&3; return 1; }
-  PORT=$(sed -n 's/^vs-serve: listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$LOG")
-  URL="http://127.0.0.1:$PORT"
-}
+start_server() { start_vs_serve "$@"; }
 
 # status METHOD PATH [curl args...]: prints the HTTP status code only.
 status() {
