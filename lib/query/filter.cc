@@ -237,15 +237,6 @@ void append_node(const FilterNode& node, std::string& out) {
   }
 }
 
-void collect_fields(const FilterNode& node, std::vector<std::string>& out) {
-  if (!node.field.empty()) {
-    bool seen = false;
-    for (const std::string& name : out) seen = seen || name == node.field;
-    if (!seen) out.push_back(node.field);
-  }
-  for (const FilterNode& child : node.children) collect_fields(child, out);
-}
-
 // Flattens nested ANDs into their AND parent (and ORs into OR) and replaces
 // a one-child AND or OR by its child, so equal conditions have one form
 // however they were written, and the canonical text parses to itself.
@@ -298,12 +289,6 @@ void append_filter_json(const Filter& filter, std::string& out) {
     return;
   }
   append_node(filter.root, out);
-}
-
-std::vector<std::string> filter_fields(const Filter& filter) {
-  std::vector<std::string> fields;
-  collect_fields(filter.root, fields);
-  return fields;
 }
 
 }  // namespace vs

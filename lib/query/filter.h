@@ -63,7 +63,4 @@ Expected<Filter> parse_filter(std::string_view text);
 // --explain prints). parse_filter(text) of the result gives an equal filter.
 void append_filter_json(const Filter& filter, std::string& out);
 
-// The names of the fields the filter reads, each once, in first-use order.
-std::vector<std::string> filter_fields(const Filter& filter);
-
 }  // namespace vs

@@ -47,12 +47,6 @@ TEST(FilterTest, CanonicalFormParsesToItself) {
   }
 }
 
-TEST(FilterTest, ListsItsFields) {
-  auto filter = parse_filter(R"({"a": 1, "not": {"b": "x", "a": 2}, "or": [{"c": 1}]})");
-  ASSERT_TRUE(filter.ok());
-  EXPECT_EQ(filter_fields(*filter), (std::vector<std::string>{"a", "b", "c"}));
-}
-
 TEST(FilterTest, MistakesAreNamed) {
   EXPECT_EQ(error_of("[1]"), "filter: must be a JSON object");
   EXPECT_EQ(error_of(R"({"category": ["a", "b"]})"), R"(filter: 'category': a list of values needs {"in": [...]})");
