@@ -35,13 +35,15 @@ Status read_positive(od::value& value, std::string_view field, uint32_t max, uin
   return Status::Ok();
 }
 
-// A string id as is; an integer id as its decimal text (as vs-ingest does for documents).
+// A non-empty string id as is; an integer id as its decimal text (as vs-ingest
+// does for documents). Answers are matched to queries by id, so "" is refused.
 Status read_id(od::value& value, std::string& out) {
   od::json_type type;
   if (value.type().get(type) != simdjson::SUCCESS) return Status::BadData("'id' is not valid JSON");
   if (type == od::json_type::string) {
     std::string_view text;
     if (value.get_string().get(text) != simdjson::SUCCESS) return Status::BadData("'id' is not a valid string");
+    if (text.empty()) return Status::BadData("'id' is an empty string");
     out.assign(text);
     return Status::Ok();
   }

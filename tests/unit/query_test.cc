@@ -97,6 +97,7 @@ TEST_F(QueryParserTest, RejectsBadFilterUnknownFieldsAndMissingVector) {
   expect_bad(parse(R"({"id": "q"})"), "missing 'vector'");
   expect_bad(parse(R"({"id": true, "vector": [1, 2, 3]})"), "'id' must be a string or an integer");
   expect_bad(parse(R"({"id": 1.5, "vector": [1, 2, 3]})"), "'id' must be a string or an integer");
+  expect_bad(parse(R"({"id": "", "vector": [1, 2, 3]})"), "'id' is an empty string");
 }
 
 TEST_F(QueryParserTest, RejectsMalformedJson) {
