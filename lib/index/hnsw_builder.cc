@@ -1,8 +1,6 @@
 #include "index/hnsw_builder.h"
 
-#include <tbb/blocked_range.h>
 #include <tbb/enumerable_thread_specific.h>
-#include <tbb/parallel_for.h>
 
 #include <algorithm>
 #include <atomic>
@@ -15,6 +13,7 @@
 #include "index/prefetch.h"
 #include "index/search_context.h"
 #include "index/sq8.h"
+#include "util/parallel.h"
 
 namespace vs {
 namespace {
@@ -405,18 +404,17 @@ Expected<BuiltGraph> build_hnsw(std::span<const float> vectors, uint32_t dim, Me
 
   BuildScratch& first = scratch.local();
   builder.insert(0, first);
-  tbb::parallel_for(tbb::blocked_range<uint32_t>(1, static_cast<uint32_t>(count), 64),
-                    [&](const tbb::blocked_range<uint32_t>& range) {
-                      BuildScratch& s = scratch.local();
-                      for (uint32_t i = range.begin(); i != range.end(); ++i) {
-                        builder.insert(i, s);
-                        uint64_t n = done.fetch_add(1) + 2;
-                        if (progress != nullptr && n % report_every == 0) {
-                          std::lock_guard<std::mutex> guard(progress_lock);
-                          progress(progress_user, n, count);
-                        }
-                      }
-                    });
+  parallel_for(1, count, 64, [&](size_t begin, size_t end) {
+    BuildScratch& s = scratch.local();
+    for (size_t i = begin; i != end; ++i) {
+      builder.insert(static_cast<uint32_t>(i), s);
+      uint64_t n = done.fetch_add(1) + 2;
+      if (progress != nullptr && n % report_every == 0) {
+        std::lock_guard<std::mutex> guard(progress_lock);
+        progress(progress_user, n, count);
+      }
+    }
+  });
 
   g.entry_point = builder.entry_point();
   g.max_level = builder.max_level();

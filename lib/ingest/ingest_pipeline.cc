@@ -1,16 +1,17 @@
 #include "ingest/ingest_pipeline.h"
 
-#include <oneapi/tbb/concurrent_queue.h>
 #include <oneapi/tbb/enumerable_thread_specific.h>
 #include <oneapi/tbb/info.h>
-#include <oneapi/tbb/parallel_pipeline.h>
 #include <oneapi/tbb/task_arena.h>
 
 #include <algorithm>
 #include <atomic>
 #include <exception>
 #include <limits>
+#include <mutex>
 #include <new>
+
+#include "util/parallel.h"
 
 namespace vs {
 
@@ -40,19 +41,30 @@ struct IngestPipeline::Shared {
         parsers([options] { return std::make_unique<JsonlParser>(options); }) {}
 
   Work* acquire() {
-    Work* work = nullptr;
-    if (free_list.try_pop(work)) return work;
+    {
+      std::lock_guard<std::mutex> guard(free_lock);
+      if (!free_list.empty()) {
+        Work* work = free_list.back();
+        free_list.pop_back();
+        return work;
+      }
+    }
     owned.push_back(std::make_unique<Work>());
     return owned.back().get();
   }
-  void release(Work* work) { free_list.push(work); }
+  void release(Work* work) {
+    std::lock_guard<std::mutex> guard(free_lock);
+    free_list.push_back(work);
+  }
 
   tbb::task_arena arena;
   tbb::enumerable_thread_specific<std::unique_ptr<JsonlParser>> parsers;
   // acquire() runs only in the serial input stage, so `owned` needs no lock;
-  // release() runs in the output stage concurrently with it, hence the queue.
+  // release() runs in the output stage concurrently with it, hence the lock
+  // (taken once per chunk of lines).
   std::vector<std::unique_ptr<Work>> owned;
-  tbb::concurrent_queue<Work*> free_list;
+  std::mutex free_lock;
+  std::vector<Work*> free_list;
 };
 
 IngestPipeline::IngestPipeline(IngestOptions options, PipelineOptions pipeline, IngestHooks hooks)
@@ -126,36 +138,31 @@ Status IngestPipeline::run(LineReader& reader) {
   Status read_error;
   Status first_error;
 
-  auto read_stage = [&](tbb::flow_control& control) -> Work* {
-    if (stop.load(std::memory_order_relaxed)) {
-      control.stop();
-      return nullptr;
-    }
+  auto read_stage = [&]() -> Work* {
+    if (stop.load(std::memory_order_relaxed)) return nullptr;
     Work* work = shared.acquire();
     auto more = reader.next_chunk(work->chunk);
     if (!more.ok() || !*more) {
       if (!more.ok()) read_error = more.status();
       shared.release(work);
-      control.stop();
       return nullptr;
     }
     return work;
   };
-  auto parse_stage = [&](Work* work) -> Work* {
+  auto parse_stage = [&](Work& work) {
     if (!stop.load(std::memory_order_relaxed)) {
-      shared.parsers.local()->parse_chunk(work->chunk, source, work->parsed);
+      shared.parsers.local()->parse_chunk(work.chunk, source, work.parsed);
     }
-    return work;
   };
-  auto deliver_stage = [&](Work* work) {
+  auto deliver_stage = [&](Work& work) {
     if (!stop.load(std::memory_order_relaxed)) {
-      Status status = deliver(*work, source);
+      Status status = deliver(work, source);
       if (!status.ok()) {
         first_error = std::move(status);
         stop.store(true, std::memory_order_relaxed);
       }
     }
-    shared.release(work);
+    shared.release(&work);
   };
 
   // Two live chunks per thread: one being parsed, one waiting in line, so no
@@ -163,11 +170,10 @@ Status IngestPipeline::run(LineReader& reader) {
   try {
     shared.arena.execute([&] {
       const size_t max_live_chunks = 2 * static_cast<size_t>(shared.arena.max_concurrency());
-      tbb::parallel_pipeline(
-          max_live_chunks,
-          tbb::make_filter<void, Work*>(tbb::filter_mode::serial_in_order, read_stage) &
-              tbb::make_filter<Work*, Work*>(tbb::filter_mode::parallel, parse_stage) &
-              tbb::make_filter<Work*, void>(tbb::filter_mode::serial_in_order, deliver_stage));
+      Pipeline<Work>(read_stage)
+          .then(StageMode::kParallel, parse_stage)
+          .then(StageMode::kSerial, deliver_stage)
+          .run(max_live_chunks);
     });
   } catch (const std::bad_alloc&) {
     return Status::IoError(source + ": out of memory");

@@ -1,9 +1,6 @@
 #include "query/query_runner.h"
 
-#include <tbb/blocked_range.h>
 #include <tbb/enumerable_thread_specific.h>
-#include <tbb/parallel_for.h>
-#include <tbb/parallel_pipeline.h>
 #include <tbb/task_arena.h>
 
 #include <atomic>
@@ -16,6 +13,7 @@
 #include "query/partial_result.h"
 #include "query/query.h"
 #include "query/result_writer.h"
+#include "util/parallel.h"
 
 namespace vs {
 
@@ -83,7 +81,7 @@ class Runner {
   Expected<QueryStats> run();
 
  private:
-  Batch* read_batch(tbb::flow_control& control);
+  Batch* read_batch();
   void ask_remote(Batch& batch);
   void search_batch(Batch& batch);
   void write_batch(Batch& batch);
@@ -123,9 +121,8 @@ Status Runner::take_line(const LineChunk& chunk, size_t index, Batch& batch) {
   return on_reject_ ? on_reject_(status, line) : Status::Ok();
 }
 
-Batch* Runner::read_batch(tbb::flow_control& control) {
+Batch* Runner::read_batch() {
   if (input_done_ || cancelled_.load(std::memory_order_relaxed) || remote_failed_.load(std::memory_order_relaxed)) {
-    control.stop();
     return nullptr;
   }
   Batch* batch = pool_->take();
@@ -152,7 +149,6 @@ Batch* Runner::read_batch(tbb::flow_control& control) {
   }
   if (batch->size == 0) {
     pool_->give_back(batch);
-    control.stop();
     return nullptr;
   }
   return batch;
@@ -194,9 +190,9 @@ void Runner::search_batch(Batch& batch) {
   };
   // One task per (query, shard) pair: a query's shards are searched at once,
   // which is what keeps latency flat as the shard count grows.
-  tbb::parallel_for(tbb::blocked_range<size_t>(0, pairs, 1), [&](const tbb::blocked_range<size_t>& range) {
+  parallel_for(0, pairs, 1, [&](size_t begin, size_t end) {
     SearchScratch& scratch = scratch_.local();
-    for (size_t pair = range.begin(); pair != range.end(); ++pair) {
+    for (size_t pair = begin; pair != end; ++pair) {
       const Query& query = batch.queries[pair / shard_count];
       std::vector<Hit>& slot = batch.shard_hits[pair];
       slot.clear();
@@ -204,8 +200,8 @@ void Runner::search_batch(Batch& batch) {
       if (options_.explain && !query.filter.empty()) batch.plans[pair] = scratch.plan;
     }
   });
-  tbb::parallel_for(tbb::blocked_range<size_t>(0, batch.size), [&](const tbb::blocked_range<size_t>& range) {
-    for (size_t q = range.begin(); q != range.end(); ++q) {
+  parallel_for(0, batch.size, 1, [&](size_t begin, size_t end) {
+    for (size_t q = begin; q != end; ++q) {
       std::vector<Hit>& merged = batch.hits[q];
       merged.clear();
       for (size_t s = 0; s < shard_count; ++s) {
@@ -266,25 +262,14 @@ Expected<QueryStats> Runner::run() {
   const size_t live_batches = 2 * static_cast<size_t>(arena.max_concurrency()) + 1;
   pool_ = std::make_unique<BatchPool>(live_batches);
   arena.execute([&] {
-    auto read = tbb::make_filter<void, Batch*>(tbb::filter_mode::serial_in_order,
-                                               [&](tbb::flow_control& control) { return read_batch(control); });
-    auto search = tbb::make_filter<Batch*, Batch*>(tbb::filter_mode::parallel, [&](Batch* batch) {
-      search_batch(*batch);
-      return batch;
-    });
-    auto write = tbb::make_filter<Batch*, void>(tbb::filter_mode::serial_in_order, [&](Batch* batch) {
-      write_batch(*batch);
-      pool_->give_back(batch);
-    });
-    if (remote_ == nullptr) {
-      tbb::parallel_pipeline(live_batches, read & search & write);
-      return;
-    }
-    auto ask = tbb::make_filter<Batch*, Batch*>(tbb::filter_mode::serial_in_order, [&](Batch* batch) {
-      ask_remote(*batch);
-      return batch;
-    });
-    tbb::parallel_pipeline(live_batches, read & ask & search & write);
+    Pipeline<Batch> pipeline([this] { return read_batch(); });
+    if (remote_ != nullptr) pipeline.then(StageMode::kSerial, [this](Batch& batch) { ask_remote(batch); });
+    pipeline.then(StageMode::kParallel, [this](Batch& batch) { search_batch(batch); })
+        .then(StageMode::kSerial, [this](Batch& batch) {
+          write_batch(batch);
+          pool_->give_back(&batch);
+        });
+    pipeline.run(live_batches);
   });
   // A failed write happened first in time (the input only stops after it),
   // and a broken pipe must win so the tool exits quietly.
