@@ -258,8 +258,8 @@ std::string markdown_report(const RunInfo& info, const std::vector<DatasetResult
   std::ostringstream out;
   out << "## vs (float and sq8) vs hnswlib" << (info.smoke ? " (smoke run: small subset, not a measurement)" : "") << "\n\n";
   out << "CPU: " << info.cpu_model << ", " << info.cores << " cores; build on " << info.build_threads
-      << " threads; search single-threaded, one query at a time, k=" << info.k << ", best of " << info.runs
-      << " runs; M=" << info.m << ", ef_construction=" << info.ef_construction << "; " << info.generated_utc << ".\n";
+      << " threads; search single-threaded, one query at a time, k=" << info.k << "; builds and search passes: best of "
+      << info.runs << " runs; M=" << info.m << ", ef_construction=" << info.ef_construction << "; " << info.generated_utc << ".\n";
   if (!datasets.empty()) {
     const DatasetResult& first = datasets.front();
     out << "vs kernels: " << (first.vs.ran ? first.vs.simd : first.vs_sq8.simd)
