@@ -258,8 +258,9 @@ std::string markdown_report(const RunInfo& info, const std::vector<DatasetResult
   std::ostringstream out;
   out << "## vs (float and sq8) vs hnswlib" << (info.smoke ? " (smoke run: small subset, not a measurement)" : "") << "\n\n";
   out << "CPU: " << info.cpu_model << ", " << info.cores << " cores; build on " << info.build_threads
-      << " threads; search single-threaded, one query at a time, k=" << info.k << "; builds and search passes: best of "
-      << info.runs << " runs; M=" << info.m << ", ef_construction=" << info.ef_construction << "; " << info.generated_utc << ".\n";
+      << " threads; search single-threaded, one query at a time, k=" << info.k << "; best of " << info.rounds
+      << (info.rounds == 1 ? " round" : " rounds, libraries alternating,") << " of " << info.runs
+      << (info.runs == 1 ? " build and search pass" : " builds and search passes") << " each; M=" << info.m << ", ef_construction=" << info.ef_construction << "; " << info.generated_utc << ".\n";
   if (!datasets.empty()) {
     const DatasetResult& first = datasets.front();
     out << "vs kernels: " << (first.vs.ran ? first.vs.simd : first.vs_sq8.simd)
@@ -282,7 +283,7 @@ std::string json_report(const RunInfo& info, const std::vector<DatasetResult>& d
       << (info.smoke ? "true" : "false") << ",\n  \"machine\": {\"cpu\": " << json_string(info.cpu_model)
       << ", \"cores\": " << info.cores << "},\n  \"params\": {\"m\": " << info.m
       << ", \"ef_construction\": " << info.ef_construction << ", \"k\": " << info.k
-      << ", \"build_threads\": " << info.build_threads << ", \"search_threads\": 1, \"runs\": " << info.runs
+      << ", \"build_threads\": " << info.build_threads << ", \"search_threads\": 1, \"runs\": " << info.runs << ", \"rounds\": " << info.rounds
       << "},\n  \"datasets\": [\n";
   for (size_t i = 0; i < datasets.size(); ++i) {
     json_dataset(datasets[i], out);

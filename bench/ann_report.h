@@ -60,6 +60,7 @@ struct RunInfo {
   size_t runs = 1;
   bool smoke = false;
   std::string generated_utc;
+  size_t rounds = 1;
 };
 
 inline constexpr double kRecallTargets[] = {0.90, 0.95, 0.99};
