@@ -44,6 +44,7 @@
 
 #include "ann_data.h"
 #include "ann_report.h"
+#include "bench_common.h"
 #include "fmnist.h"
 #include "format/shard_reader.h"
 #include "format/shard_writer.h"
@@ -83,25 +84,7 @@ struct Options {
   std::string worker_out;
 };
 
-using Clock = std::chrono::steady_clock;
-double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
-
-// CPU seconds of the calling thread (search) or of the whole process (build).
-double thread_cpu_s() {
-  timespec ts{};
-  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
-double process_cpu_s() {
-  timespec ts{};
-  ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
-
-[[noreturn]] void fail(const std::string& message) {
-  std::fprintf(stderr, "%s: %s\n", kProg, message.c_str());
-  std::exit(1);
-}
+[[noreturn]] void fail(const std::string& message) { bench::fail(kProg, message); }
 
 // ---- measurements shared by the workers --------------------------------
 
@@ -277,26 +260,6 @@ LibraryResult run_hnswlib(const AnnDataset& data, const Options& o, const std::s
   return r;
 }
 
-// A private directory for index files, removed when the worker ends.
-class TempDir {
- public:
-  explicit TempDir(const std::string& parent) {
-    std::string pattern =
-        (parent.empty() ? std::filesystem::temp_directory_path().string() : parent) + "/vs-ann-compare-XXXXXX";
-    if (::mkdtemp(pattern.data()) == nullptr) fail("cannot create a temporary directory like '" + pattern + "'");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 AnnDatasetSpec spec_for(const std::string& name, bool smoke) {
   AnnDatasetSpec spec;
@@ -315,7 +278,7 @@ int run_worker(const Options& o) {
   if (!load_cached(cache_path(spec, o.cache_dir), data, error)) fail(error);
   data.name = spec.name;
   tbb::global_control limit(tbb::global_control::max_allowed_parallelism, o.threads);
-  TempDir work_dir(o.tmp_dir);
+  TempDir work_dir(kProg, o.tmp_dir);
   LibraryResult r = o.worker == "hnswlib" ? run_hnswlib(data, o, work_dir.path())
                                           : run_vs(data, o.worker == "vs-sq8", o, work_dir.path());
   r.peak_rss_bytes = peak_rss_bytes();
@@ -367,22 +330,6 @@ LibraryResult run_child(const Options& o, const std::string& dataset, const std:
   return r;
 }
 
-std::string cpu_model() {
-  std::ifstream cpuinfo("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(cpuinfo, line)) {
-    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
-  }
-  return "unknown";
-}
-
-std::string utc_now() {
-  std::time_t now = std::time(nullptr);
-  char buffer[32];
-  std::strftime(buffer, sizeof(buffer), "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
-  return buffer;
-}
-
 // Folds another round's measurement of the same library into `best`: the
 // fastest build, and per ef the sweep row (recall and both QPS) of the round
 // with the higher QPS. Peak RSS keeps the largest seen.
@@ -430,13 +377,6 @@ DatasetResult measure_dataset(const Options& o, const std::string& name, const s
   return d;
 }
 
-void write_text(const std::string& path, const std::string& text) {
-  std::ofstream out(path);
-  out << text;
-  out.close();
-  if (!out) fail("cannot write '" + path + "'");
-}
-
 // A library that ran but misses kMinRecall at its largest ef is broken.
 bool recall_ok(const DatasetResult& d) {
   bool ok = true;
@@ -451,7 +391,7 @@ bool recall_ok(const DatasetResult& d) {
 }
 
 int run_parent(const Options& o) {
-  TempDir work_dir(o.tmp_dir);
+  TempDir work_dir(kProg, o.tmp_dir);
   std::vector<DatasetResult> results;
   for (const std::string& name : o.datasets) results.push_back(measure_dataset(o, name, work_dir.path()));
 
@@ -464,8 +404,8 @@ int run_parent(const Options& o) {
     std::error_code ec;
     std::filesystem::create_directories(o.results_dir, ec);
     const std::string base = o.results_dir + (o.smoke ? "/ann-compare-smoke" : "/ann-compare");
-    write_text(base + ".md", markdown);
-    write_text(base + ".json", json_report(info, results));
+    write_text(kProg, base + ".md", markdown);
+    write_text(kProg, base + ".json", json_report(info, results));
     std::fprintf(stderr, "%s: wrote %s.md and %s.json\n", kProg, base.c_str(), base.c_str());
   }
   bool ok = true;

@@ -6,37 +6,13 @@
 #include <fstream>
 #include <sstream>
 
+#include "bench_common.h"
+
 namespace vs::bench {
 namespace {
 
-std::string format(const char* fmt, double value) {
-  char buffer[64];
-  std::snprintf(buffer, sizeof(buffer), fmt, value);
-  return buffer;
-}
-
 std::string optional_number(const std::optional<double>& value, const char* fmt) {
   return value ? format(fmt, *value) : "n/a";
-}
-
-std::optional<double> ratio(const std::optional<double>& a, const std::optional<double>& b) {
-  if (!a || !b || *b <= 0) return std::nullopt;
-  return *a / *b;
-}
-
-std::string json_number(const std::optional<double>& value) {
-  if (!value || !std::isfinite(*value)) return "null";
-  return format("%.6g", *value);
-}
-
-std::string json_string(const std::string& text) {
-  std::string out = "\"";
-  for (char c : text) {
-    if (c == '"' || c == '\\') out += '\\';
-    if (static_cast<unsigned char>(c) < 0x20) continue;
-    out += c;
-  }
-  return out + "\"";
 }
 
 std::string target_label(double target) { return format("%.2f", target); }

@@ -52,6 +52,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench_common.h"
 #include "filter_report.h"
 #include "filter_workload.h"
 #include "fmnist.h"
@@ -100,43 +101,8 @@ struct Options {
   std::vector<size_t> efs;
 };
 
-using Clock = std::chrono::steady_clock;
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
+[[noreturn]] void fail(const std::string& message) { bench::fail(kProg, message); }
 
-double thread_cpu_s() {
-  timespec ts{};
-  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
-
-[[noreturn]] void fail(const std::string& message) {
-  std::fprintf(stderr, "%s: %s\n", kProg, message.c_str());
-  std::exit(1);
-}
-
-// A private directory for the shard file, removed at the end.
-class TempDir {
- public:
-  explicit TempDir(const std::string& parent) {
-    std::string pattern = (parent.empty() ? std::filesystem::temp_directory_path().string() : parent) +
-                          "/vs-filter-compare-XXXXXX";
-    if (::mkdtemp(pattern.data()) == nullptr)
-      fail("cannot create a temporary directory like '" + pattern + "'");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 // ---- the searchers ---------------------------------------------------------
 
@@ -493,29 +459,6 @@ FilterResult measure_kind(const FilterWorkload& w, FilterKind kind, const Option
 
 // ---- the run -----------------------------------------------------------------
 
-std::string cpu_model() {
-  std::ifstream cpuinfo("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(cpuinfo, line)) {
-    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
-  }
-  return "unknown";
-}
-
-std::string utc_now() {
-  std::time_t now = std::time(nullptr);
-  char buffer[32];
-  std::strftime(buffer, sizeof(buffer), "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
-  return buffer;
-}
-
-void write_text(const std::string& path, const std::string& text) {
-  std::ofstream out(path);
-  out << text;
-  out.close();
-  if (!out) fail("cannot write '" + path + "'");
-}
-
 // A library that misses kMinRecall at its largest ef is broken, not slow.
 bool recall_ok(const std::vector<FilterResult>& results) {
   bool ok = true;
@@ -556,7 +499,7 @@ int run(const Options& o) {
   info.hnswlib_simd = HnswlibFilterRunner::simd_description();
   info.hnswlib_filter = HnswlibFilterRunner::filter_description();
 
-  TempDir work_dir(o.tmp_dir);
+  TempDir work_dir(kProg, o.tmp_dir);
   const std::string shard_path = work_dir.path() + "/shard.vsi";
   HnswlibFilterRunner hnswlib(w.dim, w.base_count, kM, kEfConstruction);
   {
@@ -582,8 +525,8 @@ int run(const Options& o) {
     std::error_code ec;
     std::filesystem::create_directories(o.results_dir, ec);
     const std::string base = o.results_dir + (o.smoke ? "/filter-compare-smoke" : "/filter-compare");
-    write_text(base + ".md", markdown);
-    write_text(base + ".json", filter_json(info, results));
+    write_text(kProg, base + ".md", markdown);
+    write_text(kProg, base + ".json", filter_json(info, results));
     std::fprintf(stderr, "%s: wrote %s.md and %s.json\n", kProg, base.c_str(), base.c_str());
   }
   std::fprintf(stderr, "%s: done in %.1f s\n", kProg, seconds_since(start));
