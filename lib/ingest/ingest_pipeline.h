@@ -1,7 +1,7 @@
 // IngestPipeline: JSON Lines in, validated records out, in input order, on
 // all cores with bounded memory.
 //
-// A oneTBB parallel_pipeline with at most `2 × threads` chunks alive:
+// A oneTBB parallel_pipeline (util/parallel.h) with at most `2 × threads` chunks alive:
 //   serial in order   read a chunk of lines (LineReader)
 //   parallel          parse, validate, normalise it (JsonlParser, one per thread)
 //   serial in order   check the dimension, route rejects, hand records to the sink

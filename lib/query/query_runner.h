@@ -1,7 +1,7 @@
 // The streaming driver behind vs-query: query JSON Lines in, result JSON Lines out.
 //
 // run_queries() reads queries (a path, or stdin for "-") in batches through a
-// oneTBB parallel_pipeline with a bounded number of batches in flight (so
+// oneTBB parallel_pipeline (util/parallel.h) with a bounded number of batches in flight (so
 // memory stays bounded however long the input, and a slow reader of our
 // output slows the reading of queries):
 //   read + parse a batch   serial, in order
