@@ -73,6 +73,9 @@ class Builder {
   float node_distance(uint32_t a, uint32_t b) const {
     return distance_(view_.vector(a), view_.vector(b), view_.dim_padded);
   }
+  float distance_within(const float* query, uint32_t node, float bound) const {
+    return distance_.within(query, view_.vector(node), view_.dim_padded, bound);
+  }
   void copy_links(uint32_t node, int level, std::vector<uint32_t>& out);
   uint32_t greedy_descend(const float* query, uint32_t entry, int from_level, int to_level, BuildScratch& s);
   void search_level(const float* query, uint32_t entry, int level, BuildScratch& s);
@@ -104,7 +107,7 @@ uint32_t Builder::greedy_descend(const float* query, uint32_t entry, int from_le
       improved = false;
       copy_links(current, level, s.links_copy);
       for (uint32_t candidate : s.links_copy) {
-        float d = distance_(query, view_.vector(candidate), view_.dim_padded);
+        float d = distance_within(query, candidate, current_distance);
         if (d < current_distance) {
           current_distance = d;
           current = candidate;
@@ -138,7 +141,7 @@ void Builder::search_level(const float* query, uint32_t entry, int level, BuildS
     for (uint32_t i = 0; i < fresh; ++i) {
       if (i + 1 < fresh) prefetch_lines(view_.vector(s.links_copy[i + 1]), lines);
       const uint32_t neighbour = s.links_copy[i];
-      c.offer({distance_(query, view_.vector(neighbour), view_.dim_padded), neighbour}, ef);
+      c.offer({distance_within(query, neighbour, c.bound(ef)), neighbour}, ef);
     }
   }
 }
@@ -159,7 +162,7 @@ void Builder::select_neighbours(std::vector<Neighbor>& candidates, uint32_t max_
     if (out.size() >= max_count) break;
     bool diverse = true;
     for (const Neighbor& kept : out) {
-      if (node_distance(candidate.node, kept.node) < candidate.distance) {
+      if (distance_within(view_.vector(candidate.node), kept.node, candidate.distance) < candidate.distance) {
         diverse = false;
         break;
       }
@@ -314,6 +317,54 @@ size_t connect_unreachable(GraphView view, const DistanceFn& distance) {
   return repaired;
 }
 
+// The order in which the builder holds each vector's dimensions: by falling
+// variance (over a sample of the vectors). l2 is the same in any order, but a
+// bounded l2 (DistanceFn::within) that sums the widest-spread dimensions first
+// passes its bound, and stops, sooner: on Fashion-MNIST, whose first and last
+// pixels are nearly always background, most far candidates are then turned
+// away after a third of the vector instead of two thirds.
+std::vector<uint32_t> dimensions_by_spread(std::span<const float> vectors, uint32_t dim) {
+  const size_t count = vectors.size() / dim;
+  const size_t step = std::max<size_t>(1, count / 10000);
+  std::vector<double> sum(dim, 0.0), sum_sq(dim, 0.0);
+  size_t sampled = 0;
+  for (size_t i = 0; i < count; i += step, ++sampled) {
+    const float* v = vectors.data() + i * dim;
+    for (uint32_t d = 0; d < dim; ++d) {
+      sum[d] += v[d];
+      sum_sq[d] += double{v[d]} * v[d];
+    }
+  }
+  std::vector<double> variance(dim, 0.0);
+  if (sampled > 0) {
+    for (uint32_t d = 0; d < dim; ++d) {
+      double mean = sum[d] / double(sampled);
+      variance[d] = sum_sq[d] / double(sampled) - mean * mean;
+    }
+  }
+  std::vector<uint32_t> order(dim);
+  for (uint32_t d = 0; d < dim; ++d) order[d] = d;
+  std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return variance[a] > variance[b]; });
+  return order;
+}
+
+// Writes each vector as float into base + i * stride: with its dimensions in
+// `order` (position j holds dimension order[j]), or as given if order is empty.
+void store_vectors(std::span<const float> vectors, uint32_t dim, std::span<const uint32_t> order, std::byte* base,
+                   size_t stride) {
+  parallel_for(0, vectors.size() / dim, 1024, [&](size_t begin, size_t end) {
+    for (size_t i = begin; i != end; ++i) {
+      const float* v = vectors.data() + i * dim;
+      auto* out = reinterpret_cast<float*>(base + i * stride);
+      if (order.empty()) {
+        std::memcpy(out, v, dim * sizeof(float));
+      } else {
+        for (uint32_t j = 0; j < dim; ++j) out[j] = v[order[j]];
+      }
+    }
+  });
+}
+
 }  // namespace
 
 GraphView BuiltGraph::view() const {
@@ -360,24 +411,26 @@ Expected<BuiltGraph> build_hnsw(std::span<const float> vectors, uint32_t dim, Me
   g.node_stride = node_stride_for(dim, m0, params.sq8);
   g.nodes = zeroed_aligned(g.node_stride * count);
   if (!g.nodes) return Status::IoError("out of memory allocating the graph");
+  std::byte* float_base = g.nodes.get();
+  size_t float_stride = g.node_stride;
   if (params.sq8) {
-    const size_t vector_bytes = vector_bytes_for(dim);
-    g.vectors = zeroed_aligned(vector_bytes * count);
+    float_stride = vector_bytes_for(dim);
+    g.vectors = zeroed_aligned(float_stride * count);
     if (!g.vectors) return Status::IoError("out of memory allocating the graph");
+    float_base = g.vectors.get();
     Sq8Ranges ranges = train_sq8(vectors, dim);
     g.sq8_min = std::move(ranges.min);
     g.sq8_scale = std::move(ranges.scale);
     for (size_t i = 0; i < count; ++i) {
-      const float* v = vectors.data() + i * dim;
-      std::memcpy(g.vectors.get() + i * vector_bytes, v, dim * sizeof(float));
-      encode_sq8(v, dim, g.sq8_min.data(), g.sq8_scale.data(),
+      encode_sq8(vectors.data() + i * dim, dim, g.sq8_min.data(), g.sq8_scale.data(),
                  reinterpret_cast<uint8_t*>(g.nodes.get() + i * g.node_stride));
     }
-  } else {
-    for (size_t i = 0; i < count; ++i) {
-      std::memcpy(g.nodes.get() + i * g.node_stride, vectors.data() + i * dim, dim * sizeof(float));
-    }
   }
+  const DistanceFn distance = DistanceFn::for_metric(metric);
+  // A bounded distance stops soonest with the widest-spread dimensions first.
+  const std::vector<uint32_t> order =
+      distance.bounded != nullptr ? dimensions_by_spread(vectors, dim) : std::vector<uint32_t>{};
+  store_vectors(vectors, dim, order, float_base, float_stride);
 
   // Levels first, so the upper-link arrays can be sized once and never move
   // while threads write into them.
@@ -395,7 +448,6 @@ Expected<BuiltGraph> build_hnsw(std::span<const float> vectors, uint32_t dim, Me
   g.upper_links.assign(upper_size, 0);
   if (count == 0) return g;
 
-  DistanceFn distance = DistanceFn::for_metric(metric);
   Builder builder(g, distance);
   tbb::enumerable_thread_specific<BuildScratch> scratch;
   std::atomic<uint64_t> done{0};
@@ -419,6 +471,7 @@ Expected<BuiltGraph> build_hnsw(std::span<const float> vectors, uint32_t dim, Me
   g.entry_point = builder.entry_point();
   g.max_level = builder.max_level();
   connect_unreachable(g.view(), distance);
+  if (!order.empty()) store_vectors(vectors, dim, {}, float_base, float_stride);  // the caller's order again
   return g;
 }
 

@@ -4,7 +4,10 @@
 // normalised for cosine) and returns the graph in the shard-file layout
 // (index/graph.h): the node buffer with vectors (or sq8 codes) and base-level
 // links, levels, and upper-level links, ready for write_shard(). Distances
-// while building are always exact (float). Neighbours are chosen with the
+// while building are always exact (float); for l2 a far candidate's sum may
+// stop once it passes the bound that would turn it away (DistanceFn::within),
+// with each vector's dimensions held widest-spread first while building and
+// put back in the caller's order before returning. Neighbours are chosen with the
 // paper's heuristic. Locks are per node; the only global lock is taken when a
 // node's level exceeds the current top, which happens O(log n) times.
 // Levels are drawn from a seeded hash of the node number, so the level

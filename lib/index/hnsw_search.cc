@@ -21,6 +21,10 @@ struct FloatDistance {
   const float* query;
   DistanceFn distance;
   float operator()(uint32_t node) const { return distance(query, graph.vector(node), graph.dim_padded); }
+  // Exact below `bound`; at or beyond it, l2 may stop early (DistanceFn::within).
+  float within(uint32_t node, float bound) const {
+    return distance.within(query, graph.vector(node), graph.dim_padded, bound);
+  }
   const void* data(uint32_t node) const { return graph.vector(node); }
   size_t bytes() const { return size_t{graph.dim_padded} * sizeof(float); }
 };
@@ -30,6 +34,7 @@ struct CodeDistance {
   const GraphView& graph;
   Sq8Query distance;
   float operator()(uint32_t node) const { return distance(graph.codes(node)); }
+  float within(uint32_t node, float /*bound*/) const { return distance(graph.codes(node)); }
   const void* data(uint32_t node) const { return graph.codes(node); }
   size_t bytes() const { return graph.dim_padded; }
 };
@@ -55,7 +60,7 @@ uint32_t descend_upper_levels(const GraphView& graph, const NodeDistance& distan
       for (uint32_t i = 0; i < degree; ++i) {
         uint32_t candidate = links[1 + i];
         if (candidate >= graph.count) continue;
-        float d = distance(candidate);
+        float d = distance.within(candidate, current_distance);
         if (d < current_distance) {
           current_distance = d;
           current = candidate;
@@ -103,7 +108,7 @@ void search_base_level(const GraphView& graph, uint32_t entry, size_t ef, const 
     if (fresh_count > 0) prefetch_node(distance, fresh[0], lines);
     for (uint32_t i = 0; i < fresh_count; ++i) {
       if (i + 1 < fresh_count) prefetch_node(distance, fresh[i + 1], lines);
-      context.offer({distance(fresh[i]), fresh[i]}, ef, admit(fresh[i]));
+      context.offer({distance.within(fresh[i], context.bound(ef)), fresh[i]}, ef, admit(fresh[i]));
     }
   }
 }

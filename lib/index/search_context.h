@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 namespace vs {
@@ -67,6 +68,12 @@ struct SearchContext {
     std::pop_heap(candidates.begin(), candidates.end(), CloserFirst{});
     candidates.pop_back();
     return true;
+  }
+  // offer() turns away any distance at or beyond this: the farthest result
+  // once there are ef of them, else infinity. A bounded distance
+  // (DistanceFn::within) may stop summing there.
+  float bound(size_t ef) const {
+    return results.size() >= ef ? results.front().distance : std::numeric_limits<float>::infinity();
   }
   void offer(Neighbor seen, size_t ef, bool admitted = true) {
     if (results.size() >= ef && seen.distance >= results.front().distance) return;

@@ -17,6 +17,19 @@
 namespace vs::simd {
 
 using PairFn = float (*)(const float* a, const float* b, size_t dim);
+// A distance that may stop early: the exact value when it is below `bound`,
+// otherwise some partial sum that is >= bound. For searches that would
+// discard anything at or beyond the bound anyway (l2 only: its partial sums
+// only grow). The partial sum is checked after kBoundFirstCheck floats and
+// every kBoundCheckFloats after that, while at least kBoundCheckFloats remain:
+// each check costs a horizontal sum, and one near either end rarely pays.
+using BoundedPairFn = float (*)(const float* a, const float* b, size_t dim, float bound);
+inline constexpr size_t kBoundFirstCheck = 256;
+inline constexpr size_t kBoundCheckFloats = 128;
+// Whether a bounded kernel checks its partial sum after `done` of `dim` floats.
+constexpr bool bound_check_after(size_t done, size_t dim) {
+  return done >= kBoundFirstCheck && done % kBoundCheckFloats == 0 && done + kBoundCheckFloats <= dim;
+}
 // Asymmetric distances between a float query and 8-bit codes (scalar
 // quantisation, see index/sq8.h): code c stands for min + scale * c.
 //   sq8_l2:  sum (shifted[i] - scale[i] * c[i])^2   with shifted = query - min
@@ -30,6 +43,7 @@ struct Kernels {
   Isa isa;
   std::string_view name;
   PairFn l2sq;  // sum (a-b)^2
+  BoundedPairFn l2sq_bounded;
   PairFn dot;   // sum a*b
   Sq8L2Fn sq8_l2;
   Sq8DotFn sq8_dot;

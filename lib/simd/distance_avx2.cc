@@ -18,7 +18,13 @@ inline float hsum256(__m256 v) {
   return _mm_cvtss_f32(sums);
 }
 
-float l2sq_avx2(const float* a, const float* b, size_t dim) {
+inline float sum4(__m256 acc0, __m256 acc1, __m256 acc2, __m256 acc3) {
+  return hsum256(_mm256_add_ps(_mm256_add_ps(acc0, acc1), _mm256_add_ps(acc2, acc3)));
+}
+
+// sum (a-b)^2; Bounded as in the AVX-512 kernel (simd/distance.h).
+template <bool kBounded>
+float l2sq_impl(const float* a, const float* b, size_t dim, float bound) {
   __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
   __m256 acc2 = _mm256_setzero_ps(), acc3 = _mm256_setzero_ps();
   size_t i = 0;
@@ -31,17 +37,28 @@ float l2sq_avx2(const float* a, const float* b, size_t dim) {
     acc1 = _mm256_fmadd_ps(d1, d1, acc1);
     acc2 = _mm256_fmadd_ps(d2, d2, acc2);
     acc3 = _mm256_fmadd_ps(d3, d3, acc3);
+    if constexpr (kBounded) {
+      if (bound_check_after(i + 32, dim)) {
+        float partial = sum4(acc0, acc1, acc2, acc3);
+        if (partial >= bound) return partial;
+      }
+    }
   }
   for (; i + 8 <= dim; i += 8) {
     __m256 d = _mm256_sub_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i));
     acc0 = _mm256_fmadd_ps(d, d, acc0);
   }
-  float sum = hsum256(_mm256_add_ps(_mm256_add_ps(acc0, acc1), _mm256_add_ps(acc2, acc3)));
+  float sum = sum4(acc0, acc1, acc2, acc3);
   for (; i < dim; ++i) {
     float d = a[i] - b[i];
     sum += d * d;
   }
   return sum;
+}
+
+float l2sq_avx2(const float* a, const float* b, size_t dim) { return l2sq_impl<false>(a, b, dim, 0.0f); }
+float l2sq_bounded_avx2(const float* a, const float* b, size_t dim, float bound) {
+  return l2sq_impl<true>(a, b, dim, bound);
 }
 
 float dot_avx2(const float* a, const float* b, size_t dim) {
@@ -98,7 +115,7 @@ float sq8_dot_avx2(const float* scaled, const uint8_t* codes, size_t dim) {
 }  // namespace
 
 const Kernels& avx2_kernels() {
-  static const Kernels k{Isa::kAvx2, "avx2", l2sq_avx2, dot_avx2, sq8_l2_avx2, sq8_dot_avx2};
+  static const Kernels k{Isa::kAvx2, "avx2", l2sq_avx2, l2sq_bounded_avx2, dot_avx2, sq8_l2_avx2, sq8_dot_avx2};
   return k;
 }
 

@@ -8,7 +8,15 @@
 namespace vs::simd {
 namespace {
 
-float l2sq_avx512(const float* a, const float* b, size_t dim) {
+inline float sum4(__m512 acc0, __m512 acc1, __m512 acc2, __m512 acc3) {
+  return _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(acc0, acc1), _mm512_add_ps(acc2, acc3)));
+}
+
+// sum (a-b)^2. Bounded: where bound_check_after() says, the partial sum is
+// compared with `bound` and returned once it reaches it. The summation order is the same either way, so a bounded call
+// that runs to the end returns exactly what the unbounded one does.
+template <bool kBounded>
+float l2sq_impl(const float* a, const float* b, size_t dim, float bound) {
   __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
   __m512 acc2 = _mm512_setzero_ps(), acc3 = _mm512_setzero_ps();
   size_t i = 0;
@@ -21,6 +29,12 @@ float l2sq_avx512(const float* a, const float* b, size_t dim) {
     acc1 = _mm512_fmadd_ps(d1, d1, acc1);
     acc2 = _mm512_fmadd_ps(d2, d2, acc2);
     acc3 = _mm512_fmadd_ps(d3, d3, acc3);
+    if constexpr (kBounded) {
+      if (bound_check_after(i + 64, dim)) {
+        float partial = sum4(acc0, acc1, acc2, acc3);
+        if (partial >= bound) return partial;
+      }
+    }
   }
   for (; i + 16 <= dim; i += 16) {
     __m512 d = _mm512_sub_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i));
@@ -31,7 +45,12 @@ float l2sq_avx512(const float* a, const float* b, size_t dim) {
     __m512 d = _mm512_sub_ps(_mm512_maskz_loadu_ps(mask, a + i), _mm512_maskz_loadu_ps(mask, b + i));
     acc1 = _mm512_fmadd_ps(d, d, acc1);
   }
-  return _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(acc0, acc1), _mm512_add_ps(acc2, acc3)));
+  return sum4(acc0, acc1, acc2, acc3);
+}
+
+float l2sq_avx512(const float* a, const float* b, size_t dim) { return l2sq_impl<false>(a, b, dim, 0.0f); }
+float l2sq_bounded_avx512(const float* a, const float* b, size_t dim, float bound) {
+  return l2sq_impl<true>(a, b, dim, bound);
 }
 
 float dot_avx512(const float* a, const float* b, size_t dim) {
@@ -49,7 +68,7 @@ float dot_avx512(const float* a, const float* b, size_t dim) {
     __mmask16 mask = static_cast<__mmask16>((1u << (dim - i)) - 1);
     acc1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(mask, a + i), _mm512_maskz_loadu_ps(mask, b + i), acc1);
   }
-  return _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(acc0, acc1), _mm512_add_ps(acc2, acc3)));
+  return sum4(acc0, acc1, acc2, acc3);
 }
 
 inline __m512 load_codes16(const uint8_t* codes) {
@@ -103,7 +122,7 @@ float sq8_dot_avx512(const float* scaled, const uint8_t* codes, size_t dim) {
 }  // namespace
 
 const Kernels& avx512_kernels() {
-  static const Kernels k{Isa::kAvx512, "avx512", l2sq_avx512, dot_avx512, sq8_l2_avx512, sq8_dot_avx512};
+  static const Kernels k{Isa::kAvx512, "avx512", l2sq_avx512, l2sq_bounded_avx512, dot_avx512, sq8_l2_avx512, sq8_dot_avx512};
   return k;
 }
 

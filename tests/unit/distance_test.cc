@@ -61,6 +61,31 @@ TEST_P(KernelTest, Sq8KernelsMatchScalarReference) {
   }
 }
 
+// The bounded l2 is bit-for-bit the unbounded one below the bound, and at or
+// beyond it returns something at least the bound (stopping early on long
+// vectors, which the third case shows by the partial sum it returns).
+TEST_P(KernelTest, BoundedL2IsExactBelowTheBoundAndNeverBelowIt) {
+  const Kernels* kernels = kernels_for(GetParam());
+  if (kernels == nullptr) GTEST_SKIP() << "this CPU cannot run the ISA";
+  std::mt19937 rng(13);
+  for (size_t dim : {1, 16, 17, 64, 255, 256, 257, 512, 784, 1000}) {
+    auto a = random_vector(rng, dim);
+    auto b = random_vector(rng, dim);
+    const float exact = kernels->l2sq(a.data(), b.data(), dim);
+    EXPECT_EQ(exact, kernels->l2sq_bounded(a.data(), b.data(), dim, INFINITY)) << "dim " << dim;
+    EXPECT_EQ(exact, kernels->l2sq_bounded(a.data(), b.data(), dim, std::nextafter(exact, INFINITY)))
+        << "dim " << dim;
+    for (float fraction : {0.01f, 0.5f, 0.99f, 1.0f}) {
+      EXPECT_GE(kernels->l2sq_bounded(a.data(), b.data(), dim, exact * fraction), exact * fraction)
+          << "dim " << dim << " bound " << fraction;
+    }
+    if (dim >= kBoundFirstCheck + kBoundCheckFloats) {
+      // Far past the bound at the first check: the sum stops there.
+      EXPECT_LT(kernels->l2sq_bounded(a.data(), b.data(), dim, exact * 0.01f), exact) << "dim " << dim;
+    }
+  }
+}
+
 TEST_P(KernelTest, UnalignedInputs) {
   const Kernels* kernels = kernels_for(GetParam());
   if (kernels == nullptr) GTEST_SKIP() << "this CPU cannot run the ISA";
