@@ -33,13 +33,17 @@ enum class SectionKind : uint32_t {
   kVectors = 9,       // sq8 only: count × float vector[dim_padded], each padded to 64 B
   kSq8Ranges = 10,    // sq8 only: float min[dim_padded], float scale[dim_padded]
   kFieldIndex = 11,   // metadata field indexes for filters (format/field_index.h)
+  kDimOrder = 12,     // empty, or u32 order[dim]: position j of every stored float vector holds
+                      // the record's dimension order[j] (a permutation; float l2 shards only)
 };
-// Shards written before field indexes had 8 (float) or 10 (sq8) sections;
-// every shard written now has all 11, with kVectors and kSq8Ranges empty in a
-// float shard. Readers accept all three counts.
-inline constexpr uint32_t kSectionCount = 8;          // an old float shard
-inline constexpr uint32_t kSq8SectionCount = 10;      // an old sq8 shard
-inline constexpr uint32_t kFieldIndexSectionCount = 11;  // every new shard
+// Shards written before field indexes had 8 (float) or 10 (sq8) sections,
+// and then 11 until the dimension order; every shard written now has all 12,
+// with kVectors and kSq8Ranges empty in a float shard. Readers accept all four
+// counts (a shard without kDimOrder stores dimensions in the record's order).
+inline constexpr uint32_t kSectionCount = 8;             // an old float shard
+inline constexpr uint32_t kSq8SectionCount = 10;         // an old sq8 shard
+inline constexpr uint32_t kFieldIndexSectionCount = 11;  // an old shard with field indexes
+inline constexpr uint32_t kDimOrderSectionCount = 12;    // every new shard
 
 // The kFieldIndex section. Offsets are from the start of the section; every
 // part starts on an 8-byte boundary. Field names are sorted bytewise.
@@ -86,7 +90,7 @@ struct ShardHeader {
   uint32_t ef_construction;
   uint32_t entry_point;   // node id of the top-level entry
   int32_t max_level;      // -1 when count == 0
-  uint32_t section_count;  // 11 (8 or 10 in shards written before field indexes)
+  uint32_t section_count;  // 12 (8, 10 or 11 in shards written before)
   uint64_t count;         // nodes (documents)
   uint64_t node_stride;   // bytes per node in kNodes, a multiple of 64
   uint64_t file_bytes;    // whole file, trailer included

@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstring>
+#include <vector>
 
 #include "util/hash.h"
 
@@ -57,7 +58,8 @@ Status ShardReader::check_layout() {
   }
   const bool sq8 = h.code_type == static_cast<uint32_t>(format::CodeType::kSq8);
   const bool old_layout = h.section_count == (sq8 ? format::kSq8SectionCount : format::kSectionCount);
-  if (h.code_type > 1 || (!old_layout && h.section_count != format::kFieldIndexSectionCount)) {
+  if (h.code_type > 1 || (!old_layout && h.section_count != format::kFieldIndexSectionCount &&
+                          h.section_count != format::kDimOrderSectionCount)) {
     return Status::Corruption("unknown code type or section count");
   }
   if (h.header_bytes != sizeof(ShardHeader) || h.element_type != 0 || !metric_valid(h.metric) || h.dim == 0 ||
@@ -78,10 +80,10 @@ Status ShardReader::check_layout() {
   const uint64_t data_end = size - sizeof(ShardTrailer);
   const uint64_t count = h.count;
   // Variable-sized sections are marked by 0 here; a float shard's sq8 sections are empty.
-  const uint64_t expected_bytes[format::kFieldIndexSectionCount] = {
+  const uint64_t expected_bytes[format::kDimOrderSectionCount] = {
       count * h.node_stride, count, count * 4, 0, (count + 1) * 8, 0, (count + 1) * 8, 0,
-      sq8 ? count * vector_bytes_for(h.dim) : 0, sq8 ? uint64_t{h.dim_padded} * 8 : 0, 0};
-  const std::byte* section_data[format::kFieldIndexSectionCount] = {};
+      sq8 ? count * vector_bytes_for(h.dim) : 0, sq8 ? uint64_t{h.dim_padded} * 8 : 0, 0, 0};
+  const std::byte* section_data[format::kDimOrderSectionCount] = {};
   for (uint32_t i = 0; i < h.section_count; ++i) {
     const SectionEntry& s = sections_[i];
     if (s.kind != i + 1) return Status::Corruption("section " + std::to_string(i) + " has the wrong kind");
@@ -89,7 +91,7 @@ Status ShardReader::check_layout() {
         s.bytes > data_end - s.offset) {
       return Status::Corruption("section " + std::to_string(i) + " lies outside the file");
     }
-    const bool variable = i == 3 || i == 5 || i == 7 || i == 10;
+    const bool variable = i == 3 || i == 5 || i == 7 || i == 10 || i == 11;
     if (!variable && s.bytes != expected_bytes[i]) {
       return Status::Corruption("section " + std::to_string(i) + " has the wrong size");
     }
@@ -124,7 +126,21 @@ Status ShardReader::check_layout() {
   meta_offsets_ = reinterpret_cast<const uint64_t*>(section_data[6]);
   meta_bytes_ = reinterpret_cast<const char*>(section_data[7]);
 
-  if (h.section_count == format::kFieldIndexSectionCount) {
+  if (h.section_count >= format::kDimOrderSectionCount && sections_[11].bytes != 0) {
+    // O(dim), not O(count): a permutation of the dimensions, and only where
+    // a bounded l2 can use it (the builder writes it for no other shard).
+    if (sq8 || graph_.metric != Metric::kL2 || sections_[11].bytes != uint64_t{h.dim} * 4) {
+      return Status::Corruption("dimension order section has the wrong size or is on the wrong kind of shard");
+    }
+    const auto* order = reinterpret_cast<const uint32_t*>(section_data[11]);
+    std::vector<bool> seen(h.dim, false);
+    for (uint32_t j = 0; j < h.dim; ++j) {
+      if (order[j] >= h.dim || seen[order[j]]) return Status::Corruption("dimension order is not a permutation");
+      seen[order[j]] = true;
+    }
+    graph_.dim_order = order;
+  }
+  if (h.section_count >= format::kFieldIndexSectionCount) {
     auto fields = FieldIndex::open(section_data[10], sections_[10].bytes);
     if (!fields.ok()) return fields.status();
     fields_ = *fields;
@@ -142,9 +158,9 @@ Status ShardReader::check_layout() {
 }
 
 Status ShardReader::verify() const {
-  static const char* const kNames[format::kFieldIndexSectionCount] = {
-      "nodes", "levels", "upper offsets", "upper links", "id offsets", "ids", "meta offsets", "metadata",
-      "vectors", "sq8 ranges", "field index"};
+  static const char* const kNames[format::kDimOrderSectionCount] = {
+      "nodes",   "levels",     "upper offsets", "upper links", "id offsets", "ids", "meta offsets", "metadata",
+      "vectors", "sq8 ranges", "field index",   "dimension order"};
   for (uint32_t i = 0; i < header_->section_count; ++i) {
     const SectionEntry& s = sections_[i];
     if (checksum64(file_.data() + s.offset, s.bytes) != s.checksum) {

@@ -59,13 +59,13 @@ Expected<ShardFileInfo> write_shard(Env& env, const std::string& path, const Bui
   pack_strings(metas, meta_offsets, meta_bytes);
 
   const bool sq8 = graph.params.sq8;
-  const uint32_t section_count = format::kFieldIndexSectionCount;
+  const uint32_t section_count = format::kDimOrderSectionCount;
   std::vector<float> ranges;
   if (sq8) {
     ranges = graph.sq8_min;
     ranges.insert(ranges.end(), graph.sq8_scale.begin(), graph.sq8_scale.end());
   }
-  const Section sections[format::kFieldIndexSectionCount] = {
+  const Section sections[format::kDimOrderSectionCount] = {
       {SectionKind::kNodes,
        {reinterpret_cast<const char*>(graph.nodes.get()), graph.node_stride * graph.count}},
       {SectionKind::kLevels, as_bytes(graph.levels)},
@@ -79,9 +79,10 @@ Expected<ShardFileInfo> write_shard(Env& env, const std::string& path, const Bui
        {reinterpret_cast<const char*>(graph.vectors.get()), sq8 ? vector_bytes_for(graph.dim) * graph.count : 0}},
       {SectionKind::kSq8Ranges, as_bytes(ranges)},
       {SectionKind::kFieldIndex, field_index},
+      {SectionKind::kDimOrder, as_bytes(graph.dim_order)},
   };
 
-  SectionEntry table[format::kFieldIndexSectionCount] = {};
+  SectionEntry table[format::kDimOrderSectionCount] = {};
   const size_t table_bytes = sizeof(SectionEntry) * section_count;
   uint64_t offset = round_up64(sizeof(ShardHeader) + table_bytes);
   for (uint32_t i = 0; i < section_count; ++i) {

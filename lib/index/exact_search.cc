@@ -1,7 +1,6 @@
 #include "index/exact_search.h"
 
 #include <algorithm>
-#include <cstring>
 
 #include "index/distance_fn.h"
 
@@ -14,8 +13,8 @@ void scan(const GraphView& graph, std::span<const float> query, size_t k, const 
           SearchContext& context, std::vector<Neighbor>& out) {
   out.clear();
   if (graph.count == 0 || k == 0) return;
-  context.query.assign(graph.dim_padded, 0.0f);
-  std::memcpy(context.query.data(), query.data(), std::min<size_t>(query.size(), graph.dim) * sizeof(float));
+  context.query.resize(graph.dim_padded);
+  graph.load_query(query.data(), query.size(), context.query.data());
   const DistanceFn distance = DistanceFn::for_metric(graph.metric);
 
   // A max-heap of the k best so far (ordered by Neighbor::operator<, so ties

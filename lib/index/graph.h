@@ -41,8 +41,23 @@ struct GraphView {
   // sq8 only: per-dimension code ranges (dim_padded each); nullptr for float graphs.
   const float* sq8_min = nullptr;
   const float* sq8_scale = nullptr;
+  // Float l2 graphs may store each vector's dimensions reordered (widest
+  // spread first, so a bounded distance stops sooner): stored position j
+  // holds dimension dim_order[j]. nullptr: the record's own order.
+  const uint32_t* dim_order = nullptr;
 
   bool quantized() const { return sq8_min != nullptr; }
+  // Writes `query` (dim floats, or fewer: the rest are 0) into out[dim_padded]
+  // in the stored vectors' dimension order, zero padded.
+  void load_query(const float* query, size_t query_dim, float* out) const {
+    const size_t n = query_dim < dim ? query_dim : dim;
+    for (uint32_t j = 0; j < dim_padded; ++j) out[j] = 0.0f;
+    if (dim_order == nullptr) {
+      for (size_t j = 0; j < n; ++j) out[j] = query[j];
+    } else {
+      for (uint32_t j = 0; j < dim; ++j) out[j] = dim_order[j] < n ? query[dim_order[j]] : 0.0f;
+    }
+  }
   const float* vector(uint32_t node) const {
     return reinterpret_cast<const float*>(vectors + node * vector_stride);
   }

@@ -133,6 +133,7 @@ void Builder::search_level(const float* query, uint32_t entry, int level, BuildS
     // As in the query-time search: gather the unvisited neighbours, then
     // compare each while the next one's vector is on its way from memory.
     copy_links(closest.node, level, s.links_copy);
+    if (!c.candidates.empty()) __builtin_prefetch(view_.links(c.candidates.front().node, level));  // likely next
     uint32_t fresh = 0;
     for (uint32_t neighbour : s.links_copy) {
       if (!c.visited.test_and_set(neighbour)) s.links_copy[fresh++] = neighbour;
@@ -378,6 +379,7 @@ GraphView BuiltGraph::view() const {
     v.sq8_min = sq8_min.data();
     v.sq8_scale = sq8_scale.data();
   }
+  v.dim_order = dim_order.empty() ? nullptr : dim_order.data();
   v.dim = dim;
   v.dim_padded = padded_dim(dim);
   v.metric = metric;
@@ -471,7 +473,11 @@ Expected<BuiltGraph> build_hnsw(std::span<const float> vectors, uint32_t dim, Me
   g.entry_point = builder.entry_point();
   g.max_level = builder.max_level();
   connect_unreachable(g.view(), distance);
-  if (!order.empty()) store_vectors(vectors, dim, {}, float_base, float_stride);  // the caller's order again
+  if (params.sq8) {
+    if (!order.empty()) store_vectors(vectors, dim, {}, float_base, float_stride);  // the caller's order again
+  } else {
+    g.dim_order = order;
+  }
   return g;
 }
 

@@ -6,8 +6,10 @@
 // links, levels, and upper-level links, ready for write_shard(). Distances
 // while building are always exact (float); for l2 a far candidate's sum may
 // stop once it passes the bound that would turn it away (DistanceFn::within),
-// with each vector's dimensions held widest-spread first while building and
-// put back in the caller's order before returning. Neighbours are chosen with the
+// and each vector's dimensions are held widest-spread first so that happens
+// sooner. A float l2 graph keeps that order (dim_order, written to the shard
+// for searches to use too); an sq8 graph's vectors go back to the caller's
+// order, since its codes and ranges are in that order. Neighbours are chosen with the
 // paper's heuristic. Locks are per node; the only global lock is taken when a
 // node's level exceeds the current top, which happens O(log n) times.
 // Levels are drawn from a seeded hash of the node number, so the level
@@ -49,6 +51,8 @@ struct BuiltGraph {
   std::unique_ptr<std::byte[], void (*)(std::byte*)> vectors{nullptr, nullptr};
   std::vector<float> sq8_min;
   std::vector<float> sq8_scale;
+  // Float l2 graphs: the stored dimension order (GraphView::dim_order); empty otherwise.
+  std::vector<uint32_t> dim_order;
   std::vector<uint8_t> levels;
   std::vector<uint32_t> upper_offsets;
   std::vector<uint32_t> upper_links;

@@ -1,7 +1,6 @@
 #include "index/hnsw_search.h"
 
 #include <algorithm>
-#include <cstring>
 
 #include "index/distance_fn.h"
 #include "index/prefetch.h"
@@ -105,6 +104,9 @@ void search_base_level(const GraphView& graph, uint32_t entry, size_t ef, const 
       uint32_t neighbour = links[1 + i];
       if (neighbour < graph.count && !context.visited.test_and_set(neighbour)) fresh[fresh_count++] = neighbour;
     }
+    // The likely next node to expand: its adjacency lies past its vector,
+    // in a line the vector's reads did not bring in.
+    if (!context.candidates.empty()) __builtin_prefetch(graph.links0(context.candidates.front().node));
     if (fresh_count > 0) prefetch_node(distance, fresh[0], lines);
     for (uint32_t i = 0; i < fresh_count; ++i) {
       if (i + 1 < fresh_count) prefetch_node(distance, fresh[i + 1], lines);
@@ -120,8 +122,8 @@ void search(const GraphView& graph, std::span<const float> query, size_t k, size
   if (graph.count == 0 || k == 0) return;
   ef = std::max(ef, k);
 
-  context.query.assign(graph.dim_padded, 0.0f);
-  std::memcpy(context.query.data(), query.data(), std::min<size_t>(query.size(), graph.dim) * sizeof(float));
+  context.query.resize(graph.dim_padded);
+  graph.load_query(query.data(), query.size(), context.query.data());
   const FloatDistance exact{graph, context.query.data(), DistanceFn::for_metric(graph.metric)};
 
   if (graph.quantized()) {

@@ -2,17 +2,25 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstddef>
 #include <cstring>
 #include <fstream>
 #include <iterator>
 
+#include "format/shard_layout.h"
 #include "format/shard_reader.h"
 #include "format/shard_writer.h"
 #include "index/hnsw_search.h"
 #include "test_data.h"
+#include "util/hash.h"
 
 namespace vs {
 namespace {
+
+std::string read_all(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
 
 class ShardFileTest : public ::testing::Test {
  protected:
@@ -34,10 +42,6 @@ class ShardFileTest : public ::testing::Test {
   }
   void TearDown() override { std::system(("rm -rf '" + dir_ + "'").c_str()); }
 
-  static std::string read_all(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), {}};
-  }
   void write_variant(const std::string& bytes) {
     std::ofstream out(path_, std::ios::binary | std::ios::trunc);
     out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
@@ -57,10 +61,13 @@ TEST_F(ShardFileTest, RoundTripKeepsVectorsIdsMetaAndSearch) {
   EXPECT_EQ(r.count(), 500u);
   EXPECT_EQ(r.metric(), Metric::kL2);
   EXPECT_TRUE(r.verify().ok());
+  // A float l2 shard stores its vectors' dimensions in the builder's order.
+  const uint32_t* order = r.graph().dim_order;
+  ASSERT_NE(order, nullptr);
   for (uint32_t i = 0; i < 500; i += 50) {
     EXPECT_EQ(r.id(i), ids_[i]);
     EXPECT_EQ(r.meta(i), metas_[i]);
-    EXPECT_EQ(0, std::memcmp(r.graph().vector(i), &vectors_[i * kDim], kDim * sizeof(float)));
+    for (uint32_t j = 0; j < kDim; ++j) EXPECT_EQ(r.graph().vector(i)[j], vectors_[i * kDim + order[j]]);
     EXPECT_EQ(reinterpret_cast<uintptr_t>(r.graph().vector(i)) % 64, 0u);
   }
   SearchContext context;
@@ -102,6 +109,72 @@ TEST_F(ShardFileTest, FlippedDataByteIsFoundByVerify) {
   Status verified = (*reader)->verify();
   EXPECT_EQ(verified.code(), Code::kCorruption);
   EXPECT_NE(verified.message().find("checksum mismatch"), std::string::npos);
+}
+
+// open() checks the dimension order in O(dim): a repeated dimension would
+// silently compare the wrong coordinates, so it is refused, not searched.
+TEST_F(ShardFileTest, DimensionOrderThatIsNotAPermutationIsRefusedAtOpen) {
+  format::SectionEntry entry;
+  const size_t at = sizeof(format::ShardHeader) +
+                    (static_cast<size_t>(format::SectionKind::kDimOrder) - 1) * sizeof(format::SectionEntry);
+  std::memcpy(&entry, bytes_.data() + at, sizeof(entry));
+  ASSERT_EQ(entry.kind, static_cast<uint32_t>(format::SectionKind::kDimOrder));
+  ASSERT_EQ(entry.bytes, kDim * 4);
+  std::string bad = bytes_;
+  std::memcpy(bad.data() + entry.offset + 4, bad.data() + entry.offset, 4);  // order[1] = order[0]
+  write_variant(bad);
+  auto reader = ShardReader::open(path_);
+  ASSERT_FALSE(reader.ok());
+  EXPECT_EQ(reader.status().code(), Code::kCorruption);
+  EXPECT_NE(reader.status().message().find("not a permutation"), std::string::npos) << reader.status().message();
+}
+
+// A shard written before the dimension order (11 sections) stores vectors in
+// the record's order and must still be read, and searched, that way.
+TEST(ShardDimOrder, ElevenSectionShardIsReadInTheRecordsOrder) {
+  char tmpl[] = "/tmp/vs-shard-11-XXXXXX";
+  const std::string dir = mkdtemp(tmpl), path = dir + "/old.vsi";
+  const uint32_t dim = 24;
+  auto vectors = testing::clustered_vectors(300, dim, 3, 4);
+  auto graph = build_hnsw(vectors, dim, Metric::kL2, HnswParams{8, 40, 3});
+  ASSERT_TRUE(graph.ok());
+  ASSERT_EQ(graph->dim_order.size(), dim);
+  // What an older vs-build wrote: vectors in the record's order, no order section.
+  for (uint32_t i = 0; i < 300; ++i) {
+    std::memcpy(graph->nodes.get() + i * graph->node_stride, &vectors[i * dim], dim * sizeof(float));
+  }
+  graph->dim_order.clear();
+  std::vector<std::string> ids, metas(300, "{}");
+  for (int i = 0; i < 300; ++i) ids.push_back("v" + std::to_string(i));
+  ASSERT_TRUE(write_shard(Env::posix(), path, *graph, ids, metas, "").ok());
+  std::string bytes = read_all(path);
+  format::ShardHeader header;
+  std::memcpy(&header, bytes.data(), sizeof(header));
+  ASSERT_EQ(header.section_count, format::kDimOrderSectionCount);
+  header.section_count = format::kFieldIndexSectionCount;
+  header.section_table_checksum =
+      checksum64(bytes.data() + sizeof(header), format::kFieldIndexSectionCount * sizeof(format::SectionEntry));
+  header.header_checksum = checksum64(&header, offsetof(format::ShardHeader, header_checksum));
+  std::memcpy(bytes.data(), &header, sizeof(header));
+  format::ShardTrailer trailer;
+  std::memcpy(&trailer, bytes.data() + bytes.size() - sizeof(trailer), sizeof(trailer));
+  trailer.header_checksum = header.header_checksum;
+  std::memcpy(bytes.data() + bytes.size() - sizeof(trailer), &trailer, sizeof(trailer));
+  std::ofstream(path, std::ios::binary | std::ios::trunc).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+
+  auto reader = ShardReader::open(path);
+  ASSERT_TRUE(reader.ok()) << reader.status().message();
+  EXPECT_EQ((*reader)->graph().dim_order, nullptr);
+  EXPECT_TRUE((*reader)->verify().ok());
+  SearchContext context;
+  std::vector<Neighbor> out;
+  for (uint32_t q : {5u, 150u, 299u}) {
+    hnsw_search((*reader)->graph(), {&vectors[q * dim], dim}, 1, 32, context, out);
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ((*reader)->id(out[0].node), ids[q]);
+    EXPECT_FLOAT_EQ(out[0].distance, 0.0f);
+  }
+  std::system(("rm -rf '" + dir + "'").c_str());
 }
 
 TEST_F(ShardFileTest, FlippedTrailerByteIsDetected) {
