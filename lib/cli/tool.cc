@@ -39,10 +39,11 @@ bool progress_wanted(bool forced, bool quiet) {
   return forced || ::isatty(STDERR_FILENO) == 1;
 }
 
-void add_standard_flags(CLI::App& app, std::string_view prog) {
+void add_standard_flags(CLI::App& app, std::string_view prog, bool can_exit_partial) {
   app.set_version_flag("--version", std::string(prog) + " (vs) " + VS_VERSION);
-  app.footer("Exit status: 0 success, 1 runtime failure, 2 usage, 65 bad input data.\nSee man " +
-             std::string(prog) + "(1).");
+  const std::string partial = can_exit_partial ? "3 partial results, " : "";
+  app.footer("Exit status: 0 success, 1 runtime failure, 2 usage, " + partial +
+             "65 bad input data.\nSee man " + std::string(prog) + "(1).");
 }
 
 // Flushes and closes stdout so that a late write error (ENOSPC on a redirected

@@ -38,8 +38,9 @@ void note(std::string_view prog, std::string_view message);
 // True when progress lines should go to stderr: it is a terminal, or forced.
 bool progress_wanted(bool forced, bool quiet);
 
-// Adds --version to `app`, and the usual description footer.
-void add_standard_flags(CLI::App& app, std::string_view prog);
+// Adds --version to `app`, and the usual description footer with the exit
+// statuses; `can_exit_partial` for a tool that may exit kExitPartial.
+void add_standard_flags(CLI::App& app, std::string_view prog, bool can_exit_partial = false);
 
 // Parses argv with `app` and runs `body`; returns the process exit status.
 int run_tool(CLI::App& app, int argc, char** argv, const std::function<Status()>& body);

@@ -105,6 +105,20 @@ void encode_numbers(FieldValues& values, std::string& out) {
 
 }  // namespace
 
+bool is_reserved_field_name(std::string_view name) { return name == "not" || name == "and" || name == "or"; }
+
+Status check_index_field_names(const std::vector<std::string>& requested) {
+  for (const std::string& name : requested) {
+    if (is_reserved_field_name(name)) {
+      return Status::Usage(
+          "--index-fields: '" + name +
+          "' is reserved by the filter syntax (an operator), so a field of that name cannot be "
+          "filtered on");
+    }
+  }
+  return Status::Ok();
+}
+
 FieldSchemaBuilder::FieldSchemaBuilder(std::vector<std::string> requested) : all_fields_(requested.empty()) {
   for (std::string& name : requested) kinds_.emplace(std::move(name), 0);
 }
@@ -113,7 +127,7 @@ Status FieldSchemaBuilder::add(std::string_view meta) {
   return for_each_value(meta, padded_, parser_, [&](std::string_view key, bool is_number, double, std::string_view) {
     auto it = kinds_.find(key);
     if (it == kinds_.end()) {
-      if (!all_fields_) return;
+      if (!all_fields_ || is_reserved_field_name(key)) return;
       it = kinds_.emplace(std::string(key), 0).first;
     }
     it->second |= is_number ? format::kFieldHasNumbers : format::kFieldHasStrings;

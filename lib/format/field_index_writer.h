@@ -9,6 +9,11 @@
 // FieldSchemaBuilder sees every record of a build once, so all shards of one
 // build carry the same field list and kinds: a filter means the same thing in
 // every shard. Not thread-safe.
+//
+// "not", "and" and "or" are operators of the filter syntax (query/filter.h),
+// so a field of one of those names could never be filtered on: indexing it
+// would only cost space and list it among the fields a filter can name. The
+// default skips them, and naming one is a usage error.
 #pragma once
 
 #include <simdjson.h>
@@ -23,6 +28,13 @@
 
 namespace vs {
 
+// True for the names the filter syntax reserves: not, and, or.
+bool is_reserved_field_name(std::string_view name);
+
+// Usage error naming the first reserved name in `requested` (vs-build
+// --index-fields), before any record is read.
+Status check_index_field_names(const std::vector<std::string>& requested);
+
 struct FieldSchema {
   std::vector<std::string> names;  // sorted bytewise
   std::vector<uint32_t> kinds;     // format::FieldKinds, per name
@@ -30,8 +42,9 @@ struct FieldSchema {
 
 class FieldSchemaBuilder {
  public:
-  // `requested`: the fields to index (vs-build --index-fields); empty means
-  // every field that holds a string or number in some record.
+  // `requested`: the fields to index (vs-build --index-fields; see
+  // check_index_field_names); empty means every field that holds a string or
+  // number in some record, but for the reserved names.
   explicit FieldSchemaBuilder(std::vector<std::string> requested);
 
   // Notes the kinds of value one record's metadata (a JSON object) holds.

@@ -8,7 +8,10 @@
 //          the results (hnsw_search with an AllowedSet). To collect ef
 //          allowed nodes it expands about ef / selectivity nodes, so its cost
 //          is estimated as kGraphDistancesPerEf × ef / selectivity, and ef is
-//          widened as the selectivity drops so recall holds.
+//          widened as the selectivity drops so recall holds. The widening
+//          assumes the filter is independent of where the query lies; one
+//          that excludes the query's neighbourhood loses recall at small ef
+//          (docs/FORMATS.md, "Plans"), which only a larger ef recovers.
 // A filter that allows nothing returns no hits; one that allows everything
 // is the plain HNSW search. Pure functions; thread-safe with one
 // SearchContext per thread.

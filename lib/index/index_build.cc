@@ -51,6 +51,7 @@ Expected<IndexBuildSummary> build_index(Env& env, const IndexBuildOptions& optio
                                         const BuildObserver& observer) {
   if (options.shards < 1 || options.shards > 9999) return Status::Usage("--shards must be between 1 and 9999");
   if (options.out_dir.empty()) return Status::Usage("no output directory given (-o DIR)");
+  if (!options.index_fields_off) VS_RETURN_IF_ERROR(check_index_field_names(options.index_fields));
   VS_RETURN_IF_ERROR(env.create_dir(options.out_dir));
   // Held until we return: a second build of the same directory would sweep our
   // temporaries and remove our shards as "unlisted" (it fails at once instead).

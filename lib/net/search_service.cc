@@ -79,7 +79,7 @@ struct SearchService::Worker {
     if (!parser || parser->dim() != shards.dim() || parser->metric() != shards.metric()) {
       parser = std::make_unique<QueryParser>(shards.dim(), shards.metric());
     }
-    parser->set_fields(&shards.fields());  // this index's, which a reload may have changed
+    parser->set_fields(shards.fields());  // this index's, which a reload may have changed
     return *parser;
   }
 };
@@ -189,10 +189,10 @@ HttpResponse SearchService::info() const {
   append_json_string(metric_name(shards.metric()), body);
   body += ",\"count\":" + std::to_string(index->count) + ",\"generation\":" + std::to_string(index->generation) +
           ",\"reloads\":" + std::to_string(index_.reloads()) + ",\"fields\":[";
-  const FieldIndex& fields = shards.fields();
-  for (size_t i = 0; i < fields.field_count(); ++i) {
+  const std::vector<std::string_view> fields = shards.common_fields();
+  for (size_t i = 0; i < fields.size(); ++i) {
     if (i != 0) body += ',';
-    append_json_string(fields.name(i), body);
+    append_json_string(fields[i], body);
   }
   body += "],\"shards\":[";
   for (size_t i = 0; i < index->shard_info.size(); ++i) {

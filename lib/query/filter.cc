@@ -258,6 +258,33 @@ void normalize(FilterNode& node) {
   }
 }
 
+// True when the scalar document is one valid JSON value: a string, a number,
+// true, false or null.
+bool valid_scalar(od::document& doc) {
+  od::json_type type;
+  if (doc.type().get(type) != simdjson::SUCCESS) return false;
+  switch (type) {
+    case od::json_type::string: {
+      std::string_view text;
+      return doc.get_string().get(text) == simdjson::SUCCESS;
+    }
+    case od::json_type::number: {
+      double number = 0;
+      return doc.get_double().get(number) == simdjson::SUCCESS;
+    }
+    case od::json_type::boolean: {
+      bool flag = false;
+      return doc.get_bool().get(flag) == simdjson::SUCCESS;
+    }
+    case od::json_type::null: {
+      bool null = false;
+      return doc.is_null().get(null) == simdjson::SUCCESS && null;
+    }
+    default:
+      return false;
+  }
+}
+
 }  // namespace
 
 Status parse_filter(od::value& value, Filter& out) {
@@ -274,6 +301,11 @@ Expected<Filter> parse_filter(std::string_view text) {
   od::parser parser;
   od::document doc;
   if (parser.iterate(padded).get(doc) != simdjson::SUCCESS) return bad("invalid JSON");
+  // A scalar document cannot be read as a value; a valid one (5, null) is
+  // the wrong kind of JSON, not invalid JSON.
+  bool scalar = false;
+  if (doc.is_scalar().get(scalar) != simdjson::SUCCESS) return bad("invalid JSON");
+  if (scalar) return valid_scalar(doc) ? bad("must be a JSON object") : bad("invalid JSON");
   od::value value;
   if (doc.get_value().get(value) != simdjson::SUCCESS) return bad("invalid JSON");
   Filter filter;

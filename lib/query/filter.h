@@ -9,9 +9,10 @@
 // matches when any element matches; a document without the field matches no
 // condition on it (so {"not": {"f": "x"}} includes documents without f).
 // "not", "and" and "or" are operators, so fields of those names cannot be
-// filtered on. Values are strings or numbers (compared as doubles); null,
-// booleans, nested objects where a value belongs, an empty "in" or object,
-// and unknown operators are errors naming the problem.
+// filtered on (vs-build never indexes them: format/field_index_writer.h).
+// Values are strings or numbers (compared as doubles); null, booleans, nested
+// objects where a value belongs, an empty "in" or object, and unknown
+// operators are errors naming the problem.
 //
 // A Filter is a plain value: parse once, evaluate against any number of shards
 // (query/filter_eval.h). Thread-safe for concurrent readers.

@@ -21,25 +21,24 @@ Status check_node(const FilterNode& node, const FieldIndex& fields) {
   const ptrdiff_t field = fields.find(node.field);
   if (field < 0) {
     if (fields.field_count() == 0) {
-      return Status::BadData("filter: field '" + node.field +
+      return Status::BadData("field '" + node.field +
                              "' is not indexed (this index has no field indexes; rebuild it with vs-build "
                              "--index-fields)");
     }
-    return Status::BadData("filter: field '" + node.field + "' is not indexed (indexed: " + field_list(fields) +
-                           ")");
+    return Status::BadData("field '" + node.field + "' is not indexed (indexed: " + field_list(fields) + ")");
   }
   const uint32_t kinds = fields.kinds(static_cast<size_t>(field));
   const bool has_numbers = (kinds & format::kFieldHasNumbers) != 0;
   const bool has_strings = (kinds & format::kFieldHasStrings) != 0;
   if (node.kind == FilterNode::Kind::kRange && !has_numbers) {
-    return Status::BadData("filter: field '" + node.field + "' holds strings, so a range cannot apply");
+    return Status::BadData("field '" + node.field + "' holds strings, so a range cannot apply");
   }
   for (const FilterValue& value : node.terms) {
     if (value.is_number && !has_numbers) {
-      return Status::BadData("filter: field '" + node.field + "' holds strings, not numbers");
+      return Status::BadData("field '" + node.field + "' holds strings, not numbers");
     }
     if (!value.is_number && !has_strings) {
-      return Status::BadData("filter: field '" + node.field + "' holds numbers, not strings");
+      return Status::BadData("field '" + node.field + "' holds numbers, not strings");
     }
   }
   return Status::Ok();
@@ -130,7 +129,19 @@ size_t tree_depth(const FilterNode& node) {
 
 }  // namespace
 
-Status check_filter(const Filter& filter, const FieldIndex& fields) { return check_node(filter.root, fields); }
+Status check_filter(const Filter& filter, const FieldIndex& fields) {
+  return check_node(filter.root, fields).with_context("filter");
+}
+
+Status check_filter(const Filter& filter, std::span<const ShardFields> field_lists) {
+  if (field_lists.size() == 1) return check_filter(filter, *field_lists.front().fields);
+  for (const ShardFields& list : field_lists) {
+    Status status = check_node(filter.root, *list.fields);
+    if (status.ok()) continue;
+    return std::move(status).with_context("shard '" + std::string(list.shard) + "'").with_context("filter");
+  }
+  return Status::Ok();
+}
 
 void evaluate_filter(const Filter& filter, const FieldIndex& fields, uint32_t count, FilterScratch& scratch,
                      AllowedSet& out) {

@@ -5,13 +5,16 @@
 // and hold the kind of value it is compared with (a number compared with a
 // field of strings, a range over a field with no numbers). It is checked
 // against the build-wide field list a shard carries, so it does not depend on
-// which shard the documents landed in.
+// which shard the documents landed in; shards of different builds (vs-query
+// idx1 idx2) may carry different lists, and the filter must fit each.
 //
 // evaluate_filter() turns the filter into the shard's AllowedSet. A field this
-// shard does not index matches nothing. Not thread-safe per FilterScratch:
-// one per thread.
+// shard does not index matches nothing (check_filter first, so that this
+// never passes silently). Not thread-safe per FilterScratch: one per thread.
 #pragma once
 
+#include <span>
+#include <string_view>
 #include <vector>
 
 #include "core/status.h"
@@ -23,6 +26,18 @@ namespace vs {
 
 // BadData "filter: reason", naming the field.
 Status check_filter(const Filter& filter, const FieldIndex& fields);
+
+// One field list of a set of shards, and the shard it was read from.
+struct ShardFields {
+  std::string_view shard;  // the shard's path, for messages
+  const FieldIndex* fields = nullptr;
+};
+
+// check_filter against each of `field_lists` (the distinct lists of the
+// shards a filter will search; not empty). BadData as above; with more than
+// one list the reason also names the shard that does not fit:
+// "filter: shard 'PATH': field 'x' is not indexed (...)".
+Status check_filter(const Filter& filter, std::span<const ShardFields> field_lists);
 
 // Per-thread temporaries of evaluate_filter, reused across queries.
 struct FilterScratch {

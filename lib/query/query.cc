@@ -206,7 +206,7 @@ Status QueryParser::parse_fields(od::document& doc, uint64_t line_number, Query&
   if (!have_id) out.id = std::to_string(line_number);
   if (!have_include) out.include = default_include_;
   combine_filters(default_filter_, out.filter);
-  if (fields_ != nullptr && have_filter) VS_RETURN_IF_ERROR(check_filter(out.filter, *fields_));
+  if (!field_lists_.empty() && have_filter) VS_RETURN_IF_ERROR(check_filter(out.filter, field_lists_));
   return finish_vector(metric_, out.vector, "'vector'");
 }
 

@@ -11,7 +11,7 @@
 //   filter  optional: a metadata condition (query/filter.h); "filters" is
 //           accepted as the same. Checked against the index's field indexes
 //           when the parser has them (set_fields), so an unknown field or a
-//           wrong type is an error of this line. ANDed with the run's
+//           wrong type (in any shard searched) is an error of this line. ANDed with the run's
 //           default filter (vs-query --filter) when both are given.
 //   include optional: true for every metadata field on each hit, or an array
 //           of field names to return only those
@@ -27,14 +27,15 @@
 #include <simdjson.h>
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "core/metric.h"
 #include "core/status.h"
-#include "format/field_index.h"
 #include "query/filter.h"
+#include "query/filter_eval.h"
 
 namespace vs {
 
@@ -57,9 +58,10 @@ class QueryParser {
  public:
   QueryParser(uint32_t dim, Metric metric) : dim_(dim), metric_(metric) {}
 
-  // Filters are checked against `fields` (may be null: not checked, as for a
-  // remote-only run, whose servers check them). Not owned.
-  void set_fields(const FieldIndex* fields) { fields_ = fields; }
+  // Filters are checked against every list in `field_lists` (the
+  // ShardSet's; empty: not checked, as for a remote-only run, whose servers
+  // check them). Not owned.
+  void set_fields(std::span<const ShardFields> field_lists) { field_lists_ = field_lists; }
   // Every query gets `filter` (ANDed with its own) and, when it gives no
   // "include", `include` (vs-query --filter, --with-meta).
   void set_defaults(Filter filter, Query::Include include) {
@@ -84,7 +86,7 @@ class QueryParser {
   Status parse_fields(simdjson::ondemand::document& doc, uint64_t line_number, Query& out);
   uint32_t dim_;
   Metric metric_;
-  const FieldIndex* fields_ = nullptr;
+  std::span<const ShardFields> field_lists_;
   Filter default_filter_;
   Query::Include default_include_ = Query::Include::kNone;
   simdjson::ondemand::parser parser_;

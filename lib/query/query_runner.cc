@@ -74,7 +74,7 @@ class Runner {
         on_reject_(on_reject),
         parser_(shards.shard_count() == 0 && remote != nullptr ? remote->info().dim : shards.dim(),
                 shards.shard_count() == 0 && remote != nullptr ? remote->info().metric : shards.metric()) {
-    if (shards.shard_count() > 0) parser_.set_fields(&shards.fields());
+    parser_.set_fields(shards.fields());  // empty (unchecked) for a remote-only run
     parser_.set_defaults(options.filter, options.include);
   }
 

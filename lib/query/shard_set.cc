@@ -1,5 +1,6 @@
 #include "query/shard_set.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -8,6 +9,18 @@
 #include "index/hnsw_search.h"
 
 namespace vs {
+
+namespace {
+
+bool same_fields(const FieldIndex& a, const FieldIndex& b) {
+  if (a.field_count() != b.field_count()) return false;
+  for (size_t i = 0; i < a.field_count(); ++i) {
+    if (a.name(i) != b.name(i) || a.kinds(i) != b.kinds(i)) return false;
+  }
+  return true;
+}
+
+}  // namespace
 
 Expected<ShardSet> ShardSet::open(const std::vector<std::string>& args, bool verify) {
   auto paths = resolve_shard_paths(args);
@@ -30,15 +43,35 @@ Expected<ShardSet> ShardSet::open(const std::vector<std::string>& args, bool ver
     }
     set.shards_.push_back(std::move(reader).value());
   }
+  // The shards of one build share one field list; checking a filter once
+  // per distinct list keeps the per-query check independent of shard count.
+  for (const auto& shard : set.shards_) {
+    const FieldIndex& fields = shard->fields();
+    auto same = [&](const ShardFields& list) { return same_fields(*list.fields, fields); };
+    if (std::none_of(set.field_lists_.begin(), set.field_lists_.end(), same)) {
+      set.field_lists_.push_back(ShardFields{shard->path(), &fields});
+    }
+  }
   return set;
 }
 
-const FieldIndex& ShardSet::fields() const {
-  static const FieldIndex kNoFields;
-  for (const auto& shard : shards_) {
-    if (shard->fields().field_count() > 0) return shard->fields();
+Status ShardSet::check_filter(const Filter& filter) const {
+  if (field_lists_.empty()) return Status::Ok();
+  return vs::check_filter(filter, field_lists_);
+}
+
+std::vector<std::string_view> ShardSet::common_fields() const {
+  std::vector<std::string_view> names;
+  if (field_lists_.empty()) return names;
+  const FieldIndex& first = *field_lists_.front().fields;
+  for (size_t i = 0; i < first.field_count(); ++i) {
+    const std::string_view name = first.name(i);
+    const bool everywhere =
+        std::all_of(field_lists_.begin() + 1, field_lists_.end(),
+                    [&](const ShardFields& list) { return list.fields->find(name) >= 0; });
+    if (everywhere) names.push_back(name);
   }
-  return kNoFields;
+  return names;
 }
 
 const SearchScratch::EvaluatedFilter& ShardSet::evaluate(size_t index, const Filter& filter,

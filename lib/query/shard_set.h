@@ -72,9 +72,18 @@ class ShardSet {
   size_t shard_count() const { return shards_.size(); }
   const ShardReader& shard(size_t index) const { return *shards_[index]; }
 
-  // The field indexes filters are checked against: the first shard's that
-  // has any (the shards of one build share one field list).
-  const FieldIndex& fields() const;
+  // The distinct field lists among the shards, each with the first shard
+  // that carries it, in shard order: one for the shards of one build, more
+  // when index directories of different builds are searched together.
+  std::span<const ShardFields> fields() const { return field_lists_; }
+
+  // Checks `filter` against every shard's field list (query/filter_eval.h),
+  // so a shard that lacks a field is an error, not a shard that silently
+  // matches nothing. Ok when there are no shards.
+  Status check_filter(const Filter& filter) const;
+
+  // The fields every shard indexes, sorted: those a filter can name.
+  std::vector<std::string_view> common_fields() const;
 
   // Searches shard `index` for `query` (dim() floats, normalised under
   // cosine) and appends up to k hits with scores (core/metric.h) to `out`,
@@ -94,6 +103,7 @@ class ShardSet {
   const SearchScratch::EvaluatedFilter& evaluate(size_t index, const Filter& filter, SearchScratch& scratch) const;
 
   std::vector<std::unique_ptr<ShardReader>> shards_;
+  std::vector<ShardFields> field_lists_;  // views of shards_
   uint32_t dim_ = 0;
   Metric metric_ = Metric::kL2;
 };

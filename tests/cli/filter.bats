@@ -383,6 +383,11 @@ vs-query: explain: query 'none' shard '$shard': 0 of 9 match (0.00%), plan empty
   bad 'news' "invalid JSON"
   bad '{"cat":"news"} x' "unexpected text after the object"
   bad '[{"cat":"news"}]' "must be a JSON object"
+  bad '5' "must be a JSON object"
+  bad 'null' "must be a JSON object"
+  bad 'true' "must be a JSON object"
+  bad '"cat"' "must be a JSON object"
+  bad 'nul' "invalid JSON"
   bad '{"year":{"above":3}}' "'year': unknown operator 'above' (expected eq, in, gt, gte, lt or lte)"
   bad '{"cat":{"in":[]}}' "'cat': 'in' has an empty array"
   bad '{"active":false}' "'active': values must be strings or numbers"
@@ -460,6 +465,75 @@ vs-query: skipped 2 invalid queries"
   run "$VS_BIN/vs-query" --verify --vector 0,0,0 "$T/none"
   assert_success
   [ "$(stat -c %s "$T"/none/*.vsi)" -lt "$(stat -c %s "$IDX"/*.vsi)" ]
+}
+
+@test "local shards of builds with different field indexes: a filter must fit every one, in any order" {
+  "$VS_BIN/vs-build" -q -o "$T/none" --no-index-fields <"$VSR"
+  "$VS_BIN/vs-build" -q -o "$T/some" --index-fields year,cat <"$VSR"
+  local none some
+  none=$(ls "$T"/none/*.vsi)
+  some=$(ls "$T"/some/*.vsi)
+  # A shard without the field would match nothing: an error naming it, as
+  # --filter (exit 2) and in a query line (exit 65), whichever comes first.
+  local order
+  for order in "$T/none $IDX" "$IDX $T/none"; do
+    # shellcheck disable=SC2086  # two directories, split on purpose
+    run "$VS_BIN/vs-query" --explain --filter '{"cat":"news"}' $order </dev/null
+    assert_failure 2
+    assert_output "vs-query: --filter: shard '$none': field 'cat' is not indexed (this index has no field indexes; rebuild it with vs-build --index-fields)"
+    # shellcheck disable=SC2086
+    run "$VS_BIN/vs-query" $order <<<"$(origin_query '"filter":{"cat":"news"}')"
+    assert_failure 65
+    assert_output "vs-query: stdin:1: filter: shard '$none': field 'cat' is not indexed (this index has no field indexes; rebuild it with vs-build --index-fields)"
+  done
+  # A field one build indexes and the other does not.
+  run "$VS_BIN/vs-query" --filter '{"tags":"a"}' --vector 0,0,0 "$IDX" "$T/some"
+  assert_failure 2
+  assert_output "vs-query: --filter: shard '$some': field 'tags' is not indexed (indexed: cat, year)"
+  # Fields both index: answered from both (the same documents, so each hit once).
+  run "$VS_BIN/vs-query" --filter '{"cat":"news","year":{"gte":2020}}' --vector 0,0,0 "$T/some" "$IDX"
+  assert_success
+  assert_equal "$(echo "$output" | hit_ids)" "d3 d6"
+  # Without a filter, shards without field indexes still search with the others.
+  run "$VS_BIN/vs-query" -k 2 --vector 0,0,0 "$T/none" "$IDX"
+  assert_success
+  assert_equal "$(echo "$output" | hit_ids)" "d1 d2"
+}
+
+@test "vs-serve of index directories with different field indexes: a filter one lacks is a 400 naming it" {
+  "$VS_BIN/vs-build" -q -o "$T/some" --index-fields year,cat <"$VSR"
+  start_server "$IDX3" "$T/some"
+  run post "$(origin_query '"filter":{"tags":"a"}')"
+  assert_line --index 1 400
+  assert_equal "$(echo "${lines[0]}" | jq -r .error)" \
+    "filter: shard '$(ls "$T"/some/*.vsi)': field 'tags' is not indexed (indexed: cat, year)"
+  run post "$(origin_query '"filter":{"cat":"news"}')"
+  assert_line --index 1 200
+  assert_line --index 0 '{"id":"q","hits":[{"id":"d1","score":-1},{"id":"d3","score":-3},{"id":"d6","score":-6}]}'
+  # /info lists the fields a filter can name: those every shard indexes.
+  assert_equal "$(curl -s --max-time 10 "$URL/info" | jq -c .fields)" '["cat","year"]'
+}
+
+@test "vs-build does not index fields named not, and or or; naming one in --index-fields exits 2" {
+  printf '%s\n' '{"id":"o1","vec":[1,0],"cat":"x","not":"y","and":1,"or":["z"]}' \
+    '{"id":"o2","vec":[2,0],"cat":"w","not":"v"}' >"$T/ops.jsonl"
+  "$VS_BIN/vs-ingest" --metric l2 "$T/ops.jsonl" >"$T/ops.vsr"
+  run "$VS_BIN/vs-build" -o "$T/ops" <"$T/ops.vsr"
+  assert_success
+  assert_output --regexp ', fields indexed: cat$'
+  run "$VS_BIN/vs-query" --filter '{"colour":"x"}' --vector 0,0 "$T/ops"
+  assert_failure 2
+  assert_output "vs-query: --filter: field 'colour' is not indexed (indexed: cat)"
+  # The documents keep those fields as metadata.
+  run "$VS_BIN/vs-query" -k 1 --with-meta --vector 0,0 "$T/ops"
+  assert_output '{"id":"vector","hits":[{"id":"o1","score":-1,"meta":{"cat":"x","not":"y","and":1,"or":["z"]}}]}'
+  local name
+  for name in not and or; do
+    run "$VS_BIN/vs-build" -o "$T/ops-$name" --index-fields "cat,$name" <"$T/ops.vsr"
+    assert_failure 2
+    assert_output "vs-build: --index-fields: '$name' is reserved by the filter syntax (an operator), so a field of that name cannot be filtered on"
+    [ ! -e "$T/ops-$name/manifest.json" ]
+  done
 }
 
 @test "shards with field indexes pass --verify" {
@@ -552,6 +626,9 @@ vs-query: skipped 2 invalid queries"
   # Locally: as written.
   run "$VS_BIN/vs-query" -k 1 --with-meta --vector 0,0 "$T/m"
   assert_output '{"id":"vector","hits":[{"id":"m1","score":-1,"meta":{"price":1.50,"tags":["a", "b"],"when":{"y": 2024}}}]}'
+  # An include list copies each value's text as written too.
+  run "$VS_BIN/vs-query" -k 1 "$T/m" <<<'{"id":"q","vector":[0,0],"include":["tags","price"]}'
+  assert_output '{"id":"q","hits":[{"id":"m1","score":-1,"meta":{"price":1.50,"tags":["a", "b"]}}]}'
   start_server "$T/m"
   # vs-serve itself answers the same bytes...
   run post '{"id":"vector","vector":[0,0],"k":1,"include":true}'

@@ -23,6 +23,18 @@ tools=(vs-ingest vs-build vs-query vs-merge vs-serve)
   done
 }
 
+@test "--help lists the exit statuses of the tool's man page" {
+  for tool in "${tools[@]}"; do
+    run "$VS_BIN/$tool" --help
+    assert_success
+    help=$(grep -o '^Exit status: .*' <<<"$output" | grep -oE '\b[0-9]+ ' | tr -d ' ' | tr '\n' ' ')
+    page=$(awk '/^\.SH "?EXIT STATUS/ { on = 1; next } /^\.SH/ { on = 0 } on && /^\.B [0-9]+$/ { print $2 }' \
+      "$VS_SOURCE/man/$tool.1" | tr '\n' ' ')
+    [ -n "$page" ] || fail "$tool: no exit statuses in its man page"
+    assert_equal "$help" "$page"
+  done
+}
+
 @test "man pages keep the man-pages(7) section order" {
   for tool in "${tools[@]}"; do
     sections=$(grep -E '^\.SH ' "$VS_SOURCE/man/$tool.1" | sed 's/^\.SH //; s/"//g' | tr '\n' ',')

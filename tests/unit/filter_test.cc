@@ -71,6 +71,17 @@ TEST(FilterTest, MistakesAreNamed) {
   EXPECT_EQ(error_of(R"({"a": )"), "filter: 'a': invalid JSON");
 }
 
+// Valid JSON of the wrong kind is "not an object" whatever the kind; only
+// text that is not JSON at all is "invalid JSON".
+TEST(FilterTest, ScalarsAreNotObjectsRatherThanInvalid) {
+  for (const char* text : {"5", "-1.5e3", "null", "true", "false", R"("x")", "[1]", " 5 "}) {
+    EXPECT_EQ(error_of(text), "filter: must be a JSON object") << text;
+  }
+  for (const char* text : {"news", "nul", "tru", "5 x", "5x", R"("x)", ""}) {
+    EXPECT_EQ(error_of(text), "filter: invalid JSON") << text;
+  }
+}
+
 TEST(FilterTest, DeepNestingIsAnErrorNotACrash) {
   std::string text;
   for (int i = 0; i < 40; ++i) text += R"({"not":)";

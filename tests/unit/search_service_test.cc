@@ -182,6 +182,34 @@ TEST_F(SearchServiceTest, InfoDescribesTheIndex) {
   EXPECT_NE(info.body.find(R"("header_checksum":")"), std::string::npos);
 }
 
+// Shards of two builds that index different fields: a filter on a field one
+// of them lacks is a 400 naming that shard, never an answer missing its
+// documents; /info lists only the fields every shard indexes.
+TEST_F(SearchServiceTest, AFilterMustFitEveryShardServed) {
+  write("group.vsi", 1, vs::testing::kDim, Metric::kL2, vs::testing::IndexedFields{.only = {"group"}});
+  auto index = load_index({path("a.vsi"), path("group.vsi")});
+  ASSERT_TRUE(index.ok()) << index.status().message();
+  service_.reset();
+  holder_ = std::make_unique<IndexHolder>(std::vector<std::string>{path("a.vsi"), path("group.vsi")}, *index);
+  make_service({});
+
+  HttpResponse response = post(R"({"vector":)" + vector_json(1) + R"(,"filter":{"n":{"lt":10}}})");
+  EXPECT_EQ(response.status, 400);
+  EXPECT_EQ(response.body, "{\"error\":\"filter: shard '" + path("group.vsi") +
+                               "': field 'n' is not indexed (indexed: group)\"}\n");
+  response = post(R"({"queries":[{"vector":)" + vector_json(1) + R"(},{"vector":)" + vector_json(2) +
+                  R"(,"filter":{"tags":"all"}}]})");
+  EXPECT_EQ(response.status, 400);
+  EXPECT_NE(response.body.find("queries[1]: filter: shard '" + path("group.vsi") +
+                               "': field 'tags' is not indexed"),
+            std::string::npos)
+      << response.body;
+  response = post(R"({"vector":)" + vector_json(1) + R"(,"filter":{"group":"g1"}})");
+  EXPECT_EQ(response.status, 200) << response.body;
+  HttpResponse info = exchange("GET", "/info");
+  EXPECT_NE(info.body.find(R"("fields":["group"])"), std::string::npos) << info.body;
+}
+
 TEST_F(SearchServiceTest, MetricsCountRequestsQueriesAndLatency) {
   post(R"({"queries":[{"vector":)" + vector_json(1) + R"(},{"vector":)" + vector_json(2) + "}]}");
   post("nonsense");

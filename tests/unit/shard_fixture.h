@@ -1,7 +1,8 @@
 // A test fixture shared by the query-layer tests: two small HNSW shards of
 // clustered 8-d vectors (even documents in a.vsi, odd in b.vsi, like a hash
 // partition spreads them), written with the real shard writer to a temporary
-// directory that is removed afterwards.
+// directory that is removed afterwards. 600 documents unless a derived
+// fixture sets count_ before calling SetUp.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -24,33 +25,46 @@ namespace vs::testing {
 
 constexpr uint32_t kDim = 8;
 
+// Which metadata fields a written shard indexes: `only` these (empty: every
+// field, as vs-build's default), or with `none` no field indexes at all
+// (vs-build --no-index-fields).
+struct IndexedFields {
+  std::vector<std::string> only;
+  bool none = false;
+};
+
 class TwoShardTest : public ::testing::Test {
  protected:
   void SetUp() override {
     char tmpl[] = "/tmp/vs-query-shards-XXXXXX";
     dir_ = mkdtemp(tmpl);
-    vectors_ = clustered_vectors(600, kDim, 6, 11);
+    vectors_ = clustered_vectors(count_, kDim, 6, 11);
     // Two shards: even documents in a, odd in b, like a hash partition would spread them.
     write("a.vsi", 0, kDim);
     write("b.vsi", 1, kDim);
   }
   void TearDown() override { std::system(("rm -rf '" + dir_ + "'").c_str()); }
 
-  void write(const std::string& name, size_t parity, uint32_t dim, Metric metric = Metric::kL2) {
+  void write(const std::string& name, size_t parity, uint32_t dim, Metric metric = Metric::kL2,
+             const IndexedFields& indexed = {}) {
     std::vector<float> part;
     std::vector<std::string> ids, metas;
-    for (size_t i = parity; i < 600; i += 2) {
+    for (size_t i = parity; i < count_; i += 2) {
       for (uint32_t d = 0; d < dim; ++d) part.push_back(vectors_[i * kDim + d % kDim]);
       ids.push_back("doc" + std::to_string(i));
       metas.push_back(meta_of(i));
     }
     auto graph = build_hnsw(part, dim, metric, HnswParams{8, 64, 5});
     ASSERT_TRUE(graph.ok()) << graph.status().message();
-    FieldSchemaBuilder fields({});
-    for (const std::string& meta : metas) ASSERT_TRUE(fields.add(meta).ok());
-    auto schema = fields.finish();
-    ASSERT_TRUE(schema.ok()) << schema.status().message();
-    auto field_index = encode_field_index(*schema, metas);
+    FieldSchema schema;
+    if (!indexed.none) {
+      FieldSchemaBuilder fields(indexed.only);
+      for (const std::string& meta : metas) ASSERT_TRUE(fields.add(meta).ok());
+      auto finished = fields.finish();
+      ASSERT_TRUE(finished.ok()) << finished.status().message();
+      schema = std::move(finished).value();
+    }
+    auto field_index = encode_field_index(schema, metas);
     ASSERT_TRUE(field_index.ok()) << field_index.status().message();
     auto written = write_shard(Env::posix(), dir_ + "/" + name, *graph, ids, metas, *field_index);
     ASSERT_TRUE(written.ok()) << written.status().message();
@@ -65,10 +79,10 @@ class TwoShardTest : public ::testing::Test {
            (i % 3 == 0 ? ",\"third\"" : "") + "]}";
   }
 
-  // The brute-force top-k over all 600 documents, as scores.
+  // The brute-force top-k over all count_ documents, as scores.
   std::vector<std::pair<std::string, float>> brute_force(std::span<const float> query, size_t k) const {
     std::vector<std::pair<std::string, float>> all;
-    for (size_t i = 0; i < 600; ++i) {
+    for (size_t i = 0; i < count_; ++i) {
       float distance = simd::scalar_kernels().l2sq(query.data(), &vectors_[i * kDim], kDim);
       all.emplace_back("doc" + std::to_string(i), score_from_distance(Metric::kL2, distance));
     }
@@ -79,6 +93,7 @@ class TwoShardTest : public ::testing::Test {
     return all;
   }
 
+  size_t count_ = 600;
   std::string dir_;
   std::vector<float> vectors_;
 };

@@ -7,6 +7,7 @@
 #include <iterator>
 
 #include "format/manifest.h"
+#include "query/query.h"
 #include "shard_fixture.h"
 
 namespace vs {
@@ -131,6 +132,61 @@ TEST_F(ShardSetTest, VerifyFindsAFlippedVectorByte) {
   ASSERT_FALSE(set.ok());
   EXPECT_EQ(set.status().code(), Code::kCorruption);
   EXPECT_NE(set.status().message().find("a.vsi"), std::string::npos) << set.status().message();
+}
+
+// Shards of different builds may index different fields. A filter must fit
+// every shard, or a shard lacking the field would silently match nothing; the
+// error names that shard, whichever order the shards come in.
+TEST_F(ShardSetTest, FiltersAreCheckedAgainstEveryShardsFields) {
+  write("none.vsi", 0, kDim, Metric::kL2, testing::IndexedFields{.none = true});
+  write("group.vsi", 1, kDim, Metric::kL2, testing::IndexedFields{.only = {"group"}});
+  auto must_parse = [](std::string_view text) {
+    auto filter = parse_filter(text);
+    EXPECT_TRUE(filter.ok()) << filter.status().message();
+    return filter.ok() ? *filter : Filter{};
+  };
+  const Filter on_n = must_parse(R"({"n": {"lt": 10}})");
+  const Filter on_group = must_parse(R"({"group": "g1"})");
+
+  // One build: one field list, and the message of a single index.
+  auto same = ShardSet::open({path("a.vsi"), path("b.vsi")});
+  ASSERT_TRUE(same.ok());
+  EXPECT_EQ(same->fields().size(), 1u);
+  EXPECT_TRUE(same->check_filter(on_n).ok());
+  EXPECT_EQ(same->check_filter(must_parse(R"({"x": 1})")).message(),
+            "filter: field 'x' is not indexed (indexed: group, n, tags)");
+  EXPECT_EQ(same->common_fields(), (std::vector<std::string_view>{"group", "n", "tags"}));
+
+  const std::string none_error =
+      "filter: shard '" + path("none.vsi") +
+      "': field 'n' is not indexed (this index has no field indexes; rebuild it with "
+      "vs-build --index-fields)";
+  for (const auto& order : {std::vector<std::string>{path("none.vsi"), path("a.vsi"), path("b.vsi")},
+                            std::vector<std::string>{path("a.vsi"), path("b.vsi"), path("none.vsi")}}) {
+    auto set = ShardSet::open(order);
+    ASSERT_TRUE(set.ok());
+    EXPECT_EQ(set->fields().size(), 2u);
+    Status checked = set->check_filter(on_n);
+    EXPECT_EQ(checked.code(), Code::kBadData);
+    EXPECT_EQ(checked.message(), none_error);
+    EXPECT_TRUE(set->common_fields().empty());
+    // Query lines are checked the same way.
+    QueryParser parser(kDim, Metric::kL2);
+    parser.set_fields(set->fields());
+    Query query;
+    EXPECT_EQ(parser.parse(R"({"vector":[1,2,3,4,5,6,7,8],"filter":{"n":1}})", "q.jsonl", 2, query).message(),
+              "q.jsonl:2: " + none_error);
+  }
+
+  // A field one build indexes and another does not; then one both index.
+  auto mixed = ShardSet::open({path("a.vsi"), path("group.vsi")});
+  ASSERT_TRUE(mixed.ok());
+  EXPECT_EQ(mixed->check_filter(on_n).message(),
+            "filter: shard '" + path("group.vsi") + "': field 'n' is not indexed (indexed: group)");
+  EXPECT_TRUE(mixed->check_filter(on_group).ok());
+  EXPECT_TRUE(mixed->check_filter(Filter{}).ok());
+  EXPECT_EQ(mixed->common_fields(), std::vector<std::string_view>{"group"});
+  EXPECT_TRUE(ShardSet{}.check_filter(on_n).ok());  // no local shards: remote ones check
 }
 
 }  // namespace

@@ -4,8 +4,8 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <optional>
@@ -14,7 +14,6 @@
 
 #include "cli/tool.h"
 #include "net/bearer_token.h"
-#include "query/filter_eval.h"
 #include "query/query.h"
 #include "query/query_runner.h"
 #include "query/remote_fanout.h"
@@ -112,8 +111,8 @@ vs::Status answer_one(const vs::ShardSet& shards, const Flags& flags, const vs::
   return out.flush();
 }
 
-// --filter: parsed once, and checked against the local shards' field indexes
-// (remote shards check it themselves).
+// --filter: parsed once, and checked against every local shard's field
+// indexes (remote shards check it themselves).
 vs::Status read_run_filter(const Flags& flags, const vs::ShardSet& local, vs::QueryOptions& options) {
   if (flags.filter.empty()) return vs::Status::Ok();
   auto filter = vs::parse_filter(flags.filter);
@@ -124,10 +123,8 @@ vs::Status read_run_filter(const Flags& flags, const vs::ShardSet& local, vs::Qu
     return vs::Status::Usage("--filter: " + std::string(reason));
   };
   if (!filter.ok()) return usage(filter.status());
-  if (local.shard_count() > 0) {
-    vs::Status checked = vs::check_filter(*filter, local.fields());
-    if (!checked.ok()) return usage(checked);
-  }
+  vs::Status checked = local.check_filter(*filter);
+  if (!checked.ok()) return usage(checked);
   options.filter = std::move(filter).value();
   return vs::Status::Ok();
 }
@@ -236,7 +233,7 @@ vs::Status run(const Flags& flags) {
 int main(int argc, char** argv) {
   CLI::App app{"Answer nearest-neighbour queries (JSON Lines) against local and remote vs shards."};
   app.name(std::string(kProg));
-  vs::cli::add_standard_flags(app, kProg);
+  vs::cli::add_standard_flags(app, kProg, /*can_exit_partial=*/true);
   Flags flags;
   app.add_option("-k", flags.k, "Hits per query when the query gives no k")
       ->check(CLI::Range(size_t{1}, size_t{vs::kMaxK}))
