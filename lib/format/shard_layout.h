@@ -34,7 +34,7 @@ enum class SectionKind : uint32_t {
   kSq8Ranges = 10,    // sq8 only: float min[dim_padded], float scale[dim_padded]
   kFieldIndex = 11,   // metadata field indexes for filters (format/field_index.h)
   kDimOrder = 12,     // empty, or u32 order[dim]: position j of every stored float vector holds
-                      // the record's dimension order[j] (a permutation; float l2 shards only)
+                      // the record's dimension order[j] (a permutation; float l2/cosine only)
 };
 // Shards written before field indexes had 8 (float) or 10 (sq8) sections,
 // and then 11 until the dimension order; every shard written now has all 12,

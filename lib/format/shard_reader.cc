@@ -128,8 +128,8 @@ Status ShardReader::check_layout() {
 
   if (h.section_count >= format::kDimOrderSectionCount && sections_[11].bytes != 0) {
     // O(dim), not O(count): a permutation of the dimensions, and only where
-    // a bounded l2 can use it (the builder writes it for no other shard).
-    if (sq8 || graph_.metric != Metric::kL2 || sections_[11].bytes != uint64_t{h.dim} * 4) {
+    // a bounded l2 sum can use it (float l2 and cosine shards; index/distance_fn.h).
+    if (sq8 || graph_.metric == Metric::kIP || sections_[11].bytes != uint64_t{h.dim} * 4) {
       return Status::Corruption("dimension order section has the wrong size or is on the wrong kind of shard");
     }
     const auto* order = reinterpret_cast<const uint32_t*>(section_data[11]);

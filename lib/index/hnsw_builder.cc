@@ -321,12 +321,13 @@ size_t connect_unreachable(GraphView view, const DistanceFn& distance) {
 // The order in which the builder holds each vector's dimensions: by falling
 // variance (over a sample of the vectors). l2 is the same in any order, but a
 // bounded l2 (DistanceFn::within) that sums the widest-spread dimensions first
-// passes its bound, and stops, sooner: on Fashion-MNIST, whose first and last
-// pixels are nearly always background, most far candidates are then turned
-// away after a third of the vector instead of two thirds.
+// passes its bound, and stops, sooner. Measured on Fashion-MNIST (whose first
+// and last pixels are nearly always background), building: about 62% of the
+// build's distances pass their bound either way, and they are caught after
+// 63% of the vector on average instead of 77% (checked every 64 floats).
 std::vector<uint32_t> dimensions_by_spread(std::span<const float> vectors, uint32_t dim) {
   const size_t count = vectors.size() / dim;
-  const size_t step = std::max<size_t>(1, count / 10000);
+  const size_t step = std::max<size_t>(1, (count + 9999) / 10000);  // at most 10,000 vectors
   std::vector<double> sum(dim, 0.0), sum_sq(dim, 0.0);
   size_t sampled = 0;
   for (size_t i = 0; i < count; i += step, ++sampled) {

@@ -4,12 +4,13 @@
 // normalised for cosine) and returns the graph in the shard-file layout
 // (index/graph.h): the node buffer with vectors (or sq8 codes) and base-level
 // links, levels, and upper-level links, ready for write_shard(). Distances
-// while building are always exact (float); for l2 a far candidate's sum may
-// stop once it passes the bound that would turn it away (DistanceFn::within),
-// and each vector's dimensions are held widest-spread first so that happens
-// sooner. A float l2 graph keeps that order (dim_order, written to the shard
-// for searches to use too); an sq8 graph's vectors go back to the caller's
-// order, since its codes and ranges are in that order. Neighbours are chosen with the
+// while building are always exact (float). For l2 and cosine (computed as an
+// l2 sum, index/distance_fn.h) a far candidate's sum may stop once it passes
+// the bound that would turn it away (DistanceFn::within), and each vector's
+// dimensions are held widest-spread first so that happens sooner. A float
+// graph keeps that order (dim_order, written to the shard for searches to use
+// too); an sq8 graph's vectors go back to the caller's order, since its codes
+// and ranges are in that order. Neighbours are chosen with the
 // paper's heuristic. Locks are per node; the only global lock is taken when a
 // node's level exceeds the current top, which happens O(log n) times.
 // Levels are drawn from a seeded hash of the node number, so the level
