@@ -41,9 +41,9 @@ struct GraphView {
   // sq8 only: per-dimension code ranges (dim_padded each); nullptr for float graphs.
   const float* sq8_min = nullptr;
   const float* sq8_scale = nullptr;
-  // Float l2 graphs may store each vector's dimensions reordered (widest
-  // spread first, so a bounded distance stops sooner): stored position j
-  // holds dimension dim_order[j]. nullptr: the record's own order.
+  // Float l2 and cosine graphs may store each vector's dimensions reordered
+  // (widest spread first, so a bounded distance stops sooner): stored
+  // position j holds dimension dim_order[j]. nullptr: the record's own order.
   const uint32_t* dim_order = nullptr;
 
   bool quantized() const { return sq8_min != nullptr; }

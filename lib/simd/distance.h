@@ -20,9 +20,10 @@ using PairFn = float (*)(const float* a, const float* b, size_t dim);
 // A distance that may stop early: the exact value when it is below `bound`,
 // otherwise some partial sum that is >= bound. For searches that would
 // discard anything at or beyond the bound anyway (l2 sums only: their
-// partial sums only grow). The partial sum is checked after kBoundFirstCheck floats and
-// every kBoundCheckFloats after that, while at least kBoundCheckFloats remain:
-// each check costs a horizontal sum, and one near either end rarely pays.
+// partial sums only grow). The partial sum is checked after kBoundFirstCheck
+// floats and every kBoundCheckFloats after that, while at least
+// kBoundCheckFloats remain: each check costs a horizontal sum, and one near
+// either end rarely pays.
 using BoundedPairFn = float (*)(const float* a, const float* b, size_t dim, float bound);
 inline constexpr size_t kBoundFirstCheck = 256;
 inline constexpr size_t kBoundCheckFloats = 128;

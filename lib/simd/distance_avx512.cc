@@ -13,8 +13,9 @@ inline float sum4(__m512 acc0, __m512 acc1, __m512 acc2, __m512 acc3) {
 }
 
 // sum (a-b)^2. Bounded: where bound_check_after() says, the partial sum is
-// compared with `bound` and returned once it reaches it. The summation order is the same either way, so a bounded call
-// that runs to the end returns exactly what the unbounded one does.
+// compared with `bound` and returned once it reaches it. The summation order
+// is the same either way, so a bounded call that runs to the end returns
+// exactly what the unbounded one does.
 template <bool kBounded>
 float l2sq_impl(const float* a, const float* b, size_t dim, float bound) {
   __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
