@@ -11,8 +11,9 @@
 //   filter  optional: a metadata condition (query/filter.h); "filters" is
 //           accepted as the same. Checked against the index's field indexes
 //           when the parser has them (set_fields), so an unknown field or a
-//           wrong type (in any shard searched) is an error of this line. ANDed with the run's
-//           default filter (vs-query --filter) when both are given.
+//           wrong type (in any shard searched) is an error of this line.
+//           ANDed with the run's default filter (vs-query --filter) when
+//           both are given.
 //   include optional: true for every metadata field on each hit, or an array
 //           of field names to return only those
 // Any other field is an error naming it. Under cosine the vector is
